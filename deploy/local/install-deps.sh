@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package fl-operator needs to build and test. Idempotent: packages that
+# are already installed are skipped, so re-running costs one dpkg query.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build clang clang-format libclang-rt-14-dev pkg-config
+  # libraries (cpprestsdk needs OpenSSL and Boost linked explicitly)
+  libcpprest-dev libboost-system-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libzip-dev zipcmp zipmerge ziptool
+  prometheus-cpp-dev libspdlog-dev libfmt-dev libprotobuf-dev protobuf-compiler
+  libgtest-dev libgmock-dev
+  # control plane, tests and packaging checks
+  openssl curl zip unzip lua5.4 python3 procps iproute2 time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "[install-deps] all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+echo "[install-deps] installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "[install-deps] done"
