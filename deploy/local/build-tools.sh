@@ -7,10 +7,17 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="$here/tools"
 
-KUBE_VERSION="$(awk '$1=="k8s.io/kubernetes"{print $2}' "$tools/kube/go.mod")"
-ETCD_VERSION="$(awk '$1=="require" && $2=="go.etcd.io/etcd/server/v3"{print $3}' "$tools/etcd/go.mod")"
-KWOK_VERSION="$(awk '$1=="sigs.k8s.io/kwok"{print $2}' "$tools/kwok/go.mod")"
-HELM_VERSION="$(awk '$1=="helm.sh/helm/v3"{print $2}' "$tools/helm/go.mod")"
+# The version a go.mod requires for a module, whether in a require block or a one-line require.
+mod_version() { # module go.mod
+  awk -v m="$1" '($1 == m && NF >= 2) {print $2; exit} ($1 == "require" && $2 == m) {print $3; exit}' "$2"
+}
+KUBE_VERSION="$(mod_version k8s.io/kubernetes "$tools/kube/go.mod")"
+ETCD_VERSION="$(mod_version go.etcd.io/etcd/server/v3 "$tools/etcd/go.mod")"
+KWOK_VERSION="$(mod_version sigs.k8s.io/kwok "$tools/kwok/go.mod")"
+HELM_VERSION="$(mod_version helm.sh/helm/v3 "$tools/helm/go.mod")"
+for v in KUBE_VERSION ETCD_VERSION KWOK_VERSION HELM_VERSION; do
+  [[ "${!v}" == v* ]] || { echo "[build-tools] cannot read $v from $tools/*/go.mod" >&2; exit 1; }
+done
 GO_VERSION="$(go env GOVERSION)"
 
 key="kube-${KUBE_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_${GO_VERSION}"

@@ -106,6 +106,8 @@ cluster_up() {
     return 0
   fi
   bin="$("$here/build-tools.sh")"
+  # A fresh cluster every time: no state or ports survive from an earlier (perhaps killed) run.
+  rm -rf "$dir/etcd" "$dir/ports.env" "$dir/pids" "$dir/cmd" "$dir/logs"
   mkdir -p "$dir/pids" "$dir/logs" "$dir/cmd"
   ln -sfn "$bin" "$dir/bin"
   export PATH="$dir/bin:$PATH" KUBECONFIG="$dir/kubeconfig"

@@ -58,7 +58,7 @@ start_component() { # name
 }
 
 stop_component() { # name [grace seconds]
-  local name="$1" grace="${2:-10}" p
+  local name="$1" grace="${2:-10}" p i
   p="$(pid_of "$name")"
   [[ -n "$p" ]] || return 0
   if kill -0 "$p" 2>/dev/null; then

@@ -74,7 +74,8 @@ YAML
     trap 'kubectl delete crd "widgets.$group" --wait=false >/dev/null 2>&1 || true' EXIT
     kubectl wait --for=condition=Established "crd/widgets.$group" --timeout=30s >/dev/null
     for _ in $(seq 1 50); do k get "widgets.$group" >/dev/null 2>&1 && break; sleep 0.2; done
-    k apply -f - >/dev/null <<YAML
+    # --validate=false: let the server prune the unknown field instead of rejecting it.
+    k apply --validate=false -f - >/dev/null <<YAML
 apiVersion: $group/v1
 kind: Widget
 metadata: {name: w}
