@@ -1,1 +1,0 @@
-// Placeholder: replaced as the api library grows.
