@@ -1,0 +1,15 @@
+#pragma once
+// Hex digests FATE uses: `<zip>.sha1` sidecars (1.5.2-1.8) and sha256 archive hashes (1.9+).
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace flop::model {
+
+std::string sha1Hex(std::string_view bytes);
+std::string sha256Hex(std::string_view bytes);
+// Streams the file; memory does not grow with its size.
+std::string fileSha1Hex(const std::filesystem::path& file);
+std::string fileSha256Hex(const std::filesystem::path& file);
+
+}  // namespace flop::model

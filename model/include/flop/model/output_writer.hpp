@@ -1,0 +1,29 @@
+#pragma once
+// Writes one migrated/packed model either as a zip or as a directory tree. Everything goes to a
+// temporary name beside the destination and is renamed into place by commit(); destroying an
+// uncommitted writer removes the temporary, so a failure never leaves half-written output.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "flop/model/model_source.hpp"
+
+namespace flop::model {
+
+class OutputWriter {
+ public:
+  virtual ~OutputWriter() = default;
+  virtual void addDirectory(const std::string& path) = 0;  // path ends in '/'
+  virtual void addBytes(const std::string& path, std::string bytes) = 0;
+  // Copies an unchanged entry; from a zip source the compressed data is copied as is.
+  virtual void addUnchanged(const std::string& path, const ModelSource& source) = 0;
+  // Finishes the output and renames it to its final name. Returns the final path.
+  virtual std::filesystem::path commit() = 0;
+};
+
+// Refuses to overwrite an existing destination.
+std::unique_ptr<OutputWriter> makeZipWriter(const std::filesystem::path& destination,
+                                            int deflateLevel = 1);
+std::unique_ptr<OutputWriter> makeDirWriter(const std::filesystem::path& destination);
+
+}  // namespace flop::model
