@@ -1,5 +1,6 @@
 #include "flop/model/migrate.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -164,6 +165,11 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
       } else {
         plan.keep(e.path);
       }
+    }
+    // 1.5-1.8 model directories always carry the (empty) index directory.
+    if (std::find(plan.directories.begin(), plan.directories.end(), "variables/index/") ==
+        plan.directories.end()) {
+      plan.directories.push_back("variables/index/");
     }
     plan.put(kPipelinePath, pipelineBytes);
     plan.put("pipeline.pb", pipelineBytes.empty() ? std::string(kEmptyFill) : pipelineBytes);
