@@ -11,7 +11,9 @@
 #   PATH                starts with the cluster's bin/ (kubectl, helm, kwok, ...)
 #   FLOP_SOURCE_DIR     the source tree; FLOP_BINARY_DIR the build tree
 #   FLOP_SHARED_DIR     ../shared beside the clone (reference docs and test data)
-# Each test creates its own namespace (tests/support/with-namespace.sh for scripts).
+# The `crds` fixture installs crds/*.yaml once the cluster is up (and waits for Established).
+# Each test creates its own namespace (tests/support/with-namespace.sh for scripts); e2e tests
+# run their own fl-operator scoped to it (tests/support/operator.sh).
 include(GoogleTest)
 
 set(FLOP_CLUSTER_DIR "${CMAKE_BINARY_DIR}/test-cluster" CACHE PATH "State directory of the test cluster")
@@ -45,7 +47,7 @@ function(flop_add_gtest target)
   if(ARG_LABEL STREQUAL "unit")
     list(APPEND props ENVIRONMENT "${FLOP_TEST_ENV}")
   else()
-    list(APPEND props FIXTURES_REQUIRED cluster ENVIRONMENT "${FLOP_CLUSTER_ENV}")
+    list(APPEND props FIXTURES_REQUIRED "cluster;crds" ENVIRONMENT "${FLOP_CLUSTER_ENV}")
   endif()
   gtest_discover_tests(${target} TEST_PREFIX "${target}." DISCOVERY_TIMEOUT 60
                        PROPERTIES ${props})
@@ -63,7 +65,7 @@ function(flop_add_script_test name)
   if(ARG_LABEL STREQUAL "unit")
     set_tests_properties(${name} PROPERTIES ENVIRONMENT "${FLOP_TEST_ENV}")
   else()
-    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED cluster
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "cluster;crds"
                                             ENVIRONMENT "${FLOP_CLUSTER_ENV}")
   endif()
 endfunction()
