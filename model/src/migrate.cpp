@@ -328,10 +328,11 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
     fs::path finalOutput;
     std::unique_ptr<OutputWriter> writer;
     if (options.format == OutputFormat::Zip) {
-      finalOutput =
-          fs::absolute(options.outputDir) / (out.partyModelId + "_" + newVersion + ".zip");
+      finalOutput = fs::absolute(options.outputDir).lexically_normal() /
+                    (out.partyModelId + "_" + newVersion + ".zip");
     } else {
-      finalOutput = fs::absolute(options.outputDir) / out.partyModelId / newVersion;
+      finalOutput =
+          fs::absolute(options.outputDir).lexically_normal() / out.partyModelId / newVersion;
     }
     Layout layout;
     Plan plan = planMigration(*src, request, copy, out.newPartyId, options, newVersion, finalOutput,
@@ -352,7 +353,7 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
       }
     }
     // The import conf beside the output, written before the output appears.
-    const fs::path importConf = fs::absolute(options.outputDir) /
+    const fs::path importConf = fs::absolute(options.outputDir).lexically_normal() /
                                 (out.partyModelId + "_" + newVersion + ".import_model.json");
     const FlowGeneration flow =
         flowFor(options.compat, layout.hasSidecars || layout.hasRunParameters);
