@@ -6,9 +6,11 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "flop/cancellation.hpp"
 #include "flop/error.hpp"
 
 namespace flop::http {
@@ -22,6 +24,8 @@ struct Request {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{30'000};
+  // Optional: cancelling it aborts the request or stream (TransportError::Kind::Cancelled).
+  std::shared_ptr<Cancellation> cancellation;
 };
 
 struct Response {
