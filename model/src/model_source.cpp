@@ -82,6 +82,7 @@ class ZipSource final : public ModelSource {
       zip_error_init_with_code(&ze, err);
       std::string msg = zip_error_strerror(&ze);
       zip_error_fini(&ze);
+      if (err == ZIP_ER_EXISTS) msg = "duplicate entry name";  // libzip's own duplicate check
       throw InvalidInput(path_.string(), "not a readable zip archive: " + msg);
     }
     try {
