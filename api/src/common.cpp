@@ -26,11 +26,17 @@ void from_json(const json& j, ObjectMeta& value) { detail::decode_value(j, "meta
 void to_json(json& j, const Condition& value) { j = detail::encode_value(value); }
 void from_json(const json& j, Condition& value) { detail::decode_value(j, "condition", value); }
 
-void check_roles(const RoleMap& roles, const std::string& path) {
+void check_roles(const RoleMap& roles, const std::string& path,
+                 std::initializer_list<std::string_view> required_roles) {
   for (const auto& [role, ids] : roles) {
     if (role != "guest" && role != "host" && role != "arbiter") {
       throw InvalidInput(detail::join_path(path, role),
                          "unknown role (expected guest, host or arbiter)");
+    }
+  }
+  for (std::string_view role : required_roles) {
+    if (!roles.contains(std::string(role))) {
+      throw InvalidInput(detail::join_path(path, std::string(role)), "is required");
     }
   }
 }

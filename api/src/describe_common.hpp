@@ -1,5 +1,8 @@
 #pragma once
 // Internal: field lists of the types shared by the three kinds (see codec.hpp).
+#include <initializer_list>
+#include <string_view>
+
 #include "codec.hpp"
 #include "flop/api/common.hpp"
 
@@ -53,8 +56,10 @@ void describe(V& v, S& s) {
   v.optional("requests", s.requests);
 }
 
-// Role names FATE knows; a RoleMap with any other key is rejected.
-void check_roles(const RoleMap& roles, const std::string& path);
+// Role names FATE knows; a RoleMap with any other key, or without one of `required_roles`, is
+// rejected.
+void check_roles(const RoleMap& roles, const std::string& path,
+                 std::initializer_list<std::string_view> required_roles = {});
 
 // The metadata/spec/status envelope shared by the three kinds.
 void check_kind(const nlohmann::json& j, std::string_view kind);

@@ -12,9 +12,15 @@
 
 namespace flop::api {
 
+// Parties to load a published model on; arbiters hold no serving model.
+struct PublishParties {
+  std::vector<std::int64_t> guest;
+  std::vector<std::int64_t> host;
+};
+
 struct PublishSpec {
   std::string serviceId;
-  RoleMap parties;  // guest/host parties to load the model on; empty = every non-arbiter party
+  std::optional<PublishParties> parties;  // every guest and host party when omitted
 };
 
 struct FateJobSpec {
