@@ -325,10 +325,12 @@ bool needsDeploy(const api::FederatedJobSpec& spec) {
 std::vector<fateflow::Party> publishTargets(const api::FederatedJobSpec& spec) {
   std::vector<fateflow::Party> targets;
   const auto& publish = spec.fate->publish;
-  fateflow::RoleMap roles =
-      publish && !publish->parties.empty()
-          ? fateflow::RoleMap(publish->parties.begin(), publish->parties.end())
-          : rolesOf(spec);
+  if (publish && publish->parties) {
+    for (auto party : publish->parties->guest) targets.push_back({"guest", party});
+    for (auto party : publish->parties->host) targets.push_back({"host", party});
+    return targets;
+  }
+  fateflow::RoleMap roles = rolesOf(spec);
   for (const auto& role : {"guest", "host"}) {
     auto it = roles.find(role);
     if (it == roles.end()) continue;

@@ -168,7 +168,7 @@ TEST(Publish, ChangedServiceIdRepublishesWithoutRedeploying) {
 
 TEST(Publish, PartiesFromThePublishSpecLimitTheTargets) {
   auto job = succeededJob(1);
-  job.spec.fate->publish->parties = {{"guest", {9999}}};
+  job.spec.fate->publish->parties = api::PublishParties{{9999}, {}};
   EXPECT_EQ(publishTargets(job.spec), (std::vector<fateflow::Party>{{"guest", 9999}}));
 }
 
