@@ -1,0 +1,64 @@
+#pragma once
+// The FLCluster reconciler on the controller runtime: observe (FLCluster, StatefulSet, pods,
+// scheduler), decide (decideScaling), act (server-side apply of children, status, the one
+// scheduler call, pod deletions), then report (conditions, Events).
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "flop/flcluster/children.hpp"
+#include "flop/flcluster/scaling.hpp"
+#include "flop/http/transport.hpp"
+#include "flop/kube/controller.hpp"
+#include "flop/kube/events.hpp"
+#include "flop/kube/informer.hpp"
+
+namespace flop::manager {
+class Manager;
+}
+
+namespace flop::flcluster {
+
+inline const kube::ResourceRef kFLClusterResource{"federatedlearning.dev", "v1alpha1", "flclusters",
+                                                  "FLCluster", true};
+inline const kube::ResourceRef kHpaResource{"autoscaling", "v2", "horizontalpodautoscalers",
+                                            "HorizontalPodAutoscaler", true};
+
+struct Options {
+  ChildrenOptions children;
+  std::string fieldManager = "fl-operator";
+  std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  // Talks to schedulers and FATE-Flow; a CppRestTransport when null.
+  std::shared_ptr<http::Transport> peerTransport;
+  std::chrono::milliseconds schedulerTimeout{60'000};
+  // The scheduler build has /scaleoutRollback (later ps/core sources; not 1.5-1.7).
+  bool schedulerHasRollback = false;
+};
+
+class Reconciler : public kube::Reconciler {
+ public:
+  Reconciler(const kube::Client& client, kube::Informer& clusters, kube::EventRecorder& events,
+             Options options);
+  kube::Result reconcile(const kube::Request& request) override;
+
+ private:
+  struct Pass;
+  kube::Result reconcileMindSpore(Pass& pass);
+  void reconcileFate(Pass& pass);
+  void writeStatus(Pass& pass);
+  void applyChild(const kube::ResourceRef& resource, const nlohmann::json& object,
+                  nlohmann::json* out = nullptr);
+  std::optional<SchedulerEndpoint> schedulerEndpoint(Pass& pass);
+  std::optional<SchedulerView> observeScheduler(Pass& pass, SchedulerClient& client);
+  void report(Pass& pass, const Decision& decision);
+
+  const kube::Client& client_;
+  kube::Informer& clusters_;
+  kube::EventRecorder& events_;
+  Options options_;
+};
+
+// Adds the FLCluster controller (and the informers it needs) to the manager.
+void registerController(manager::Manager& manager, Options options = {});
+
+}  // namespace flop::flcluster

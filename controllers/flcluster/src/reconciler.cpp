@@ -1,0 +1,274 @@
+#include <spdlog/spdlog.h>
+
+#include "flop/api/conditions.hpp"
+#include "flop/api/names.hpp"
+#include "flop/flcluster/controller.hpp"
+#include "flop/flcluster/fate_probe.hpp"
+#include "flop/flcluster/status.hpp"
+#include "flop/kube/api_error.hpp"
+#include "token.hpp"
+
+namespace flop::flcluster {
+namespace {
+
+namespace ct = api::condition_type;
+using kube::Json;
+
+// How often a reachable FATE-Flow's lastProbeTime is refreshed: often enough to be useful,
+// rarely enough that status writes do not trigger reconciles in a loop.
+constexpr std::chrono::minutes kProbeTimeRefresh{5};
+
+void setCondition(api::FLClusterStatus& status, std::string_view type, bool value,
+                  std::string reason, std::string message, std::int64_t generation,
+                  Clock::time_point now) {
+  api::Condition c;
+  c.type = std::string(type);
+  c.status = std::string(value ? api::condition_status::kTrue : api::condition_status::kFalse);
+  c.reason = std::move(reason);
+  c.message = std::move(message);
+  c.observedGeneration = generation;
+  api::set_condition(status.conditions, std::move(c), now);
+}
+
+kube::Result resultFor(const std::optional<std::chrono::seconds>& requeue) {
+  if (!requeue) return kube::Result::done();
+  if (requeue->count() == 0) return kube::Result::requeue();
+  return kube::Result::requeueAfter(*requeue);
+}
+
+}  // namespace
+
+// Everything one reconcile knows about one FLCluster.
+struct Reconciler::Pass {
+  Json object;  // the FLCluster as last read or written (resourceVersion for status writes)
+  api::FLCluster cluster;
+  api::FLClusterStatus status;
+  std::int64_t generation = 0;
+  Clock::time_point now;
+};
+
+Reconciler::Reconciler(const kube::Client& client, kube::Informer& clusters,
+                       kube::EventRecorder& events, Options options)
+    : client_(client), clusters_(clusters), events_(events), options_(std::move(options)) {}
+
+kube::Result Reconciler::reconcile(const kube::Request& request) {
+  auto cached = clusters_.store().get(request.key());
+  if (!cached) return kube::Result::done();
+  Pass pass;
+  pass.object = *cached;
+  pass.now = options_.now();
+  pass.generation = kube::generationOf(pass.object);
+  try {
+    pass.cluster = pass.object.get<api::FLCluster>();
+  } catch (const InvalidInput& e) {
+    // The schema should have caught it; say so in status rather than retrying forever.
+    pass.status = api::FLClusterStatus{};
+    setCondition(pass.status, ct::kStalled, true, "InvalidSpec", e.what(), pass.generation,
+                 pass.now);
+    setCondition(pass.status, ct::kValidated, false, "InvalidSpec", e.what(), pass.generation,
+                 pass.now);
+    summarise(pass.status, pass.generation, pass.now);
+    writeStatus(pass);
+    return kube::Result::done();
+  }
+  if (pass.cluster.metadata.deletionTimestamp) return kube::Result::done();  // children are GC'd
+  pass.status = pass.cluster.status;
+
+  kube::Result result = kube::Result::done();
+  if (pass.cluster.spec.mindspore) result = reconcileMindSpore(pass);
+  if (pass.cluster.spec.fate) reconcileFate(pass);
+  if (!pass.cluster.spec.mindspore && !pass.cluster.spec.fate)
+    setCondition(pass.status, ct::kValidated, true, "Valid", "nothing to manage", pass.generation,
+                 pass.now);
+  summarise(pass.status, pass.generation, pass.now);
+  pass.status.observedGeneration = pass.generation;
+  writeStatus(pass);
+  return result;
+}
+
+kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
+  const auto& cluster = pass.cluster;
+  const auto& ms = *cluster.spec.mindspore;
+  const auto& ns = cluster.metadata.namespace_;
+  const auto names = childNames(cluster.metadata.name);
+
+  // Validation first: an invalid config.json must not reach a single pod.
+  std::int32_t serverNumForConfig = pass.status.mindspore && pass.status.mindspore->serverNum
+                                        ? *pass.status.mindspore->serverNum
+                                        : desiredReplicas(ms);
+  Json configMap;
+  try {
+    configMap = flConfigMap(cluster, serverNumForConfig);
+  } catch (const InvalidInput& e) {
+    setCondition(pass.status, ct::kValidated, false, "InvalidConfig", e.what(), pass.generation,
+                 pass.now);
+    setCondition(pass.status, ct::kStalled, true, "InvalidConfig", e.what(), pass.generation,
+                 pass.now);
+    events_.warning(pass.object, "InvalidConfig", e.what());
+    return kube::Result::done();
+  }
+  setCondition(pass.status, ct::kValidated, true, "Valid", "spec and config.json are valid",
+               pass.generation, pass.now);
+
+  // Observe.
+  ScalingInput input;
+  input.serverSetName = names.servers;
+  input.desiredReplicas = desiredReplicas(ms);
+  input.recordedServerNum = pass.status.mindspore ? pass.status.mindspore->serverNum : std::nullopt;
+  input.operation = scaleRecordFrom(pass.status);
+  input.lastRankZeroNodeId = rankZeroNodeFrom(pass.status);
+  input.policy = scalingPolicyFrom(ms);
+  input.rollbackAvailable = options_.schedulerHasRollback;
+  input.singleServerOnly = ms.fl && ms.fl->encryptType == "PW_ENCRYPT";
+  input.retryBlocked = retryBlocked(pass.status, pass.generation);
+  input.now = pass.now;
+  if (auto set = client_.tryGet(kube::resources::statefulSets, ns, names.servers))
+    input.setReplicas = (*set)["spec"].value("replicas", 1);
+  kube::ListOptions podQuery;
+  podQuery.labelSelector = api::selector_string(serverSelector(cluster));
+  std::int32_t existingPods = 0;
+  for (const auto& pod : client_.listAll(kube::resources::pods, ns, podQuery).items) {
+    if (auto server = serverPodFrom(pod, names.servers)) {
+      input.pods.push_back(*server);
+      if (!server->terminating) ++existingPods;
+    }
+  }
+  auto endpoint = schedulerEndpoint(pass);
+  std::optional<SchedulerClient> scheduler;
+  if (endpoint) {
+    scheduler.emplace(*options_.peerTransport, *endpoint);
+    input.scheduler = observeScheduler(pass, *scheduler);
+  }
+
+  // Decide.
+  Decision decision = decideScaling(input);
+
+  // Act: children (server_num in the ConfigMap before any pod that reads it), then status, then
+  // the scheduler call, so the operation is on record before the call is made.
+  applyChild(kube::resources::configMaps, flConfigMap(cluster, decision.serverNum));
+  Json schedulerSvc;
+  applyChild(kube::resources::services, schedulerService(cluster, options_.children),
+             &schedulerSvc);
+  applyChild(kube::resources::deployments, schedulerDeployment(cluster, options_.children));
+  applyChild(kube::resources::services, serverHeadlessService(cluster));
+  applyChild(kube::resources::services, deviceService(cluster));
+  const auto schedulerIp = schedulerSvc["spec"].value("clusterIP", std::string());
+  if (!schedulerIp.empty() && schedulerIp != "None")
+    applyChild(kube::resources::statefulSets,
+               serverStatefulSet(cluster, decision.setReplicas, schedulerIp));
+  if (auto hpa = horizontalPodAutoscaler(cluster)) {
+    applyChild(kHpaResource, *hpa);
+  } else if (client_.tryGet(kHpaResource, ns, names.autoscaler)) {
+    client_.remove(kHpaResource, ns, names.autoscaler);  // autoscaling was turned off
+  }
+  pass.status.selector = api::selector_string(serverSelector(cluster));
+  applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
+
+  if (decision.call != SchedulerCall::None && scheduler) {
+    summarise(pass.status, pass.generation, pass.now);
+    writeStatus(pass);  // throws on conflict: nothing was called, the retry starts afresh
+    CallOutcome outcome;
+    switch (decision.call) {
+      case SchedulerCall::ScaleOut:
+        outcome = scheduler->scaleOut(decision.scaleOutIncrement);
+        break;
+      case SchedulerCall::ScaleIn:
+        outcome = scheduler->scaleIn(decision.scaleInNodeIds);
+        break;
+      case SchedulerCall::ScaleOutRollback:
+        outcome = scheduler->scaleOutRollback();
+        break;
+      case SchedulerCall::None:
+        break;
+    }
+    applyCallOutcome(decision, outcome);
+    if (outcome.accepted) decision.requeueAfter = std::chrono::seconds(0);  // raise the set next
+    applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
+  }
+  for (const auto& pod : decision.podsToDelete) client_.remove(kube::resources::pods, ns, pod);
+  report(pass, decision);
+  return resultFor(decision.requeueAfter);
+}
+
+std::optional<SchedulerEndpoint> Reconciler::schedulerEndpoint(Pass& pass) {
+  const auto& cluster = pass.cluster;
+  const auto& ms = *cluster.spec.mindspore;
+  const auto names = childNames(cluster.metadata.name);
+  SchedulerEndpoint endpoint;
+  endpoint.timeout = options_.schedulerTimeout;
+  if (ms.scheduler.externalManagementUrl) {
+    endpoint.baseUrl = *ms.scheduler.externalManagementUrl;
+    return endpoint;
+  }
+  const auto& ns = cluster.metadata.namespace_;
+  auto secret = client_.tryGet(kube::resources::secrets, ns, names.schedulerToken);
+  if (!secret) {
+    client_.create(kube::resources::secrets,
+                   schedulerTokenSecret(cluster, detail::generateToken()));
+    secret = client_.get(kube::resources::secrets, ns, names.schedulerToken);
+  }
+  const auto encoded = (*secret)["data"].value(kTokenKey, std::string());
+  endpoint.bearerToken = detail::base64Decode(encoded);
+  endpoint.baseUrl = "http://" + names.scheduler + "." + ns +
+                     ".svc:" + std::to_string(options_.children.sidecarPort);
+  return endpoint;
+}
+
+std::optional<SchedulerView> Reconciler::observeScheduler(Pass& pass, SchedulerClient& client) {
+  try {
+    auto state = client.state();
+    if (!state.outcome.accepted) throw SchedulerProtocolError("/state: " + state.outcome.message);
+    SchedulerView view{state.state, state.rawState, {}};
+    auto nodes = client.nodes();
+    if (!nodes.outcome.accepted) throw SchedulerProtocolError("/nodes: " + nodes.outcome.message);
+    view.nodes = std::move(nodes.nodes);
+    return view;
+  } catch (const Error& e) {  // TransportError or a reply that is not the documented one
+    spdlog::info("flcluster {}/{}: scheduler not reachable: {}", pass.cluster.metadata.namespace_,
+                 pass.cluster.metadata.name, e.what());
+    return std::nullopt;
+  }
+}
+
+void Reconciler::reconcileFate(Pass& pass) {
+  const auto& fate = *pass.cluster.spec.fate;
+  const auto probe = probeFateFlow(*options_.peerTransport,
+                                   fateFlowBaseUrl(fate.flow, pass.cluster.metadata.namespace_));
+  auto& status = pass.status.fate ? *pass.status.fate : pass.status.fate.emplace();
+  if (probe.reachable) {
+    const bool stale = !status.lastProbeTime ||
+                       api::parse_time(*status.lastProbeTime) + kProbeTimeRefresh <= pass.now;
+    if (stale || status.detectedVersion != probe.version)
+      status.lastProbeTime = api::format_time(pass.now);
+    status.detectedVersion = probe.version;
+  }
+  setCondition(pass.status, "FateFlowReachable", probe.reachable,
+               probe.reachable ? "Reachable" : "Unreachable", probe.message, pass.generation,
+               pass.now);
+}
+
+void Reconciler::writeStatus(Pass& pass) {
+  Json wanted = pass.status;
+  // An unchanged status is not written: every write is a watch event and another reconcile.
+  if (pass.object.contains("status") && pass.object["status"] == wanted) return;
+  Json object = pass.object;
+  object["status"] = std::move(wanted);  // PUT: optional fields that became empty disappear
+  pass.object = client_.updateStatus(kFLClusterResource, object);
+}
+
+void Reconciler::applyChild(const kube::ResourceRef& resource, const Json& object, Json* out) {
+  auto applied = client_.apply(resource, object, kube::ApplyOptions{options_.fieldManager, true});
+  if (out) *out = std::move(applied);
+}
+
+void Reconciler::report(Pass& pass, const Decision& decision) {
+  for (const auto& note : decision.events) {
+    if (note.warning) {
+      events_.warning(pass.object, note.reason, note.message);
+    } else {
+      events_.normal(pass.object, note.reason, note.message);
+    }
+  }
+}
+
+}  // namespace flop::flcluster
