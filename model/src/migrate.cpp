@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "flop/error.hpp"
@@ -61,25 +63,56 @@ void addParents(const std::string& path, std::vector<std::string>& dirs,
 
 struct PlannedFile {
   std::string path;
-  std::optional<std::string> bytes;  // nullopt: copy unchanged from the source
+  std::function<std::string()> produce;  // empty: copy unchanged from the source
 };
 
 struct Plan {
   std::vector<std::string> directories;
   std::vector<PlannedFile> files;
-  std::set<std::string> planned;
 
   void put(const std::string& path, std::string bytes) {
-    if (planned.insert(path).second) {
-      files.push_back({path, std::move(bytes)});
-    } else {
-      for (auto& f : files) {
-        if (f.path == path) f.bytes = std::move(bytes);
+    generate(path, [b = std::move(bytes)] { return b; });
+  }
+  void generate(const std::string& path, std::function<std::string()> produce) {
+    for (auto& f : files) {
+      if (f.path == path) {
+        f.produce = std::move(produce);
+        return;
       }
     }
+    files.push_back({path, std::move(produce)});
   }
   void keep(const std::string& path) {
-    if (planned.insert(path).second) files.push_back({path, std::nullopt});
+    for (const auto& f : files) {
+      if (f.path == path) return;
+    }
+    files.push_back({path, {}});
+  }
+};
+
+// Everything a deferred conversion needs, shared by the producers of one migration.
+struct ConversionContext {
+  const ModelSource* source = nullptr;
+  IdMapping mapping;
+  std::unique_ptr<PartyRenamer> renamer;
+  FlowGeneration flow = FlowGeneration::Db19Plus;
+};
+
+// One converted Param buffer: parsed and converted when its entry is written, reused for the
+// sidecar written right after it, then released.
+struct DeferredParam {
+  std::shared_ptr<const ConversionContext> ctx;
+  std::string module, messageName, path;
+  std::unique_ptr<google::protobuf::Message> message;
+
+  const google::protobuf::Message& get() {
+    if (!message) {
+      const std::string where = ctx->source->location() + ":" + path;
+      message = parseBuffer(messageName, ctx->source->read(path), where);
+      if (!message) throw InvalidInput(where, "no schema for " + messageName);
+      convertParam(module, *message, *ctx->renamer, where);
+    }
+    return *message;
   }
 };
 
@@ -140,8 +173,11 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
       flowFor(options.compat, layout.hasSidecars || layout.hasRunParameters);
   const bool db = flow == FlowGeneration::Db19Plus;
   const auto gen = db ? ConverterGeneration::Fate19Plus : ConverterGeneration::Fate15to18;
-  const IdMapping mapping = req.idMapping();
-  const PartyRenamer renamer(mapping, gen);
+  auto ctx = std::make_shared<ConversionContext>();
+  ctx->source = &src;
+  ctx->mapping = req.idMapping();
+  ctx->renamer = std::make_unique<PartyRenamer>(ctx->mapping, gen);
+  ctx->flow = flow;
   const std::string newModelId = req.newModelId();
 
   if (!meta.find("pipeline")) {
@@ -200,24 +236,42 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
         auto conv = pickParamMeta(alias, aliasWhere);
         const auto& paramDef = bufferDef(alias, conv.paramModel);
         const auto paramPath = bufferPath(comp.name, alias.alias, conv.paramModel);
-        conv.param = parseBuffer(paramDef.messageName, src.read(paramPath), loc + ":" + paramPath);
-        if (!conv.param) {
+        if (!newMessage(paramDef.messageName)) {
           throw InvalidInput(loc + ":" + paramPath, "no schema for " + paramDef.messageName +
                                                         " (module " + comp.module + ")");
         }
-        convertParam(comp.module, *conv.param, renamer, loc + ":" + paramPath);
-        std::string bytes = serialize(*conv.param);
-        if (bytes.empty() && flow == FlowGeneration::Copy15to16) bytes = std::string(kEmptyFill);
-        plan.put(paramPath, bytes);
-        const auto metaPath = bufferPath(comp.name, alias.alias, conv.metaModel);
-        if (db) plan.keep(metaPath);
-        // Sidecars: 1.9+ always; 1.7/1.8 rewrite the ones present, in their own schema generation.
+        if (!src.has(paramPath)) throw InvalidInput(loc + ":" + paramPath, "buffer missing");
+        auto deferred = std::make_shared<DeferredParam>();
+        deferred->ctx = ctx;
+        deferred->module = comp.module;
+        deferred->messageName = paramDef.messageName;
+        deferred->path = paramPath;
         const auto paramJsonPath = paramPath + ".json";
+        std::optional<KnownJsonNames> known;
+        const bool writeJson = db || src.has(paramJsonPath);
+        if (!db && writeJson) {
+          // 1.7/1.8 rewrite the sidecar in their own (older) schema generation.
+          known = collectJsonNames(parseJson(src.read(paramJsonPath), loc + ":" + paramJsonPath));
+        }
+        const bool emptyFill = flow == FlowGeneration::Copy15to16;
+        plan.generate(paramPath, [deferred, writeJson, emptyFill] {
+          std::string bytes = serialize(deferred->get());
+          if (!writeJson) deferred->message.reset();
+          if (bytes.empty() && emptyFill) bytes = std::string(kEmptyFill);
+          return bytes;
+        });
+        if (writeJson) {
+          plan.generate(paramJsonPath, [deferred, known] {
+            auto text = pyDumps(messageToDict(deferred->get(), known ? &*known : nullptr));
+            deferred->message.reset();
+            return text;
+          });
+        }
+        const auto metaPath = bufferPath(comp.name, alias.alias, conv.metaModel);
         if (db) {
-          plan.put(paramJsonPath, pyDumps(messageToDict(*conv.param)));
+          plan.keep(metaPath);
           const auto& metaDef = bufferDef(alias, conv.metaModel);
-          auto metaMsg = newMessage(metaDef.messageName);
-          if (metaMsg) {
+          if (newMessage(metaDef.messageName)) {
             auto parsed =
                 parseBuffer(metaDef.messageName, src.read(metaPath), loc + ":" + metaPath);
             plan.put(metaPath + ".json", pyDumps(messageToDict(*parsed)));
@@ -226,10 +280,6 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
           }
           savedAlias.buffers.push_back(paramDef);
           savedAlias.buffers.push_back(metaDef);
-        } else if (src.has(paramJsonPath)) {
-          const auto known =
-              collectJsonNames(parseJson(src.read(paramJsonPath), loc + ":" + paramJsonPath));
-          plan.put(paramJsonPath, pyDumps(messageToDict(*conv.param, &known)));
         }
       } else if (db) {
         for (const auto& b : alias.buffers) {
@@ -271,6 +321,7 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
   }
 
   std::set<std::string> seen(plan.directories.begin(), plan.directories.end());
+  (void)ctx;
   for (const auto& f : plan.files) addParents(f.path, plan.directories, seen);
   return plan;
 }
@@ -346,8 +397,8 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
     }
     for (const auto& d : plan.directories) writer->addDirectory(d);
     for (auto& f : plan.files) {
-      if (f.bytes) {
-        writer->addBytes(f.path, std::move(*f.bytes));
+      if (f.produce) {
+        writer->addGenerated(f.path, std::move(f.produce));
       } else {
         writer->addUnchanged(f.path, *src);
       }
@@ -358,14 +409,25 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
     const FlowGeneration flow =
         flowFor(options.compat, layout.hasSidecars || layout.hasRunParameters);
     {
-      const auto tmp = importConf.string() + ".tmp";
+      // The conf is staged first and renamed only after the model itself is in place; a
+      // failure removes the staged file too.
+      const fs::path tmp = importConf.string() + ".tmp";
+      struct RemoveOnFailure {
+        fs::path path;
+        bool armed = true;
+        ~RemoveOnFailure() {
+          std::error_code ec;
+          if (armed) fs::remove(path, ec);
+        }
+      } guard{tmp};
       std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
       f << importConfJson(copy.role, out.newPartyId, newModelId, newVersion, finalOutput.string(),
                           false);
       f.close();
-      if (!f) throw Error(tmp + ": write failed");
+      if (!f) throw Error(tmp.string() + ": write failed");
       writer->commit();
       fs::rename(tmp, importConf);
+      guard.armed = false;
     }
     out.output = finalOutput;
     out.importConf = importConf;

@@ -1,9 +1,13 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
+#include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <random>
+#include <vector>
 
 #include "flop/error.hpp"
 #include "flop/model/output_writer.hpp"
@@ -26,6 +30,59 @@ void refuseExisting(const fs::path& destination) {
   }
   if (!fs::is_directory(destination.parent_path())) {
     throw InvalidInput(destination.parent_path().string(), "output directory does not exist");
+  }
+}
+
+// A libzip source whose data is produced when libzip opens it (during zip_close) and released
+// when libzip closes it.
+struct LazySource {
+  std::function<std::string()> produce;
+  std::string data;
+  size_t offset = 0;
+  std::string error;  // first exception message
+  zip_error_t zerr;
+};
+
+zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
+  auto* s = static_cast<LazySource*>(userdata);
+  switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+      try {
+        s->data = s->produce();
+        s->offset = 0;
+        return 0;
+      } catch (const std::exception& e) {
+        s->error = e.what();
+        zip_error_set(&s->zerr, ZIP_ER_INTERNAL, 0);
+        return -1;
+      }
+    case ZIP_SOURCE_READ: {
+      const size_t n = std::min<size_t>(len, s->data.size() - s->offset);
+      std::memcpy(out, s->data.data() + s->offset, n);
+      s->offset += n;
+      return static_cast<zip_int64_t>(n);
+    }
+    case ZIP_SOURCE_CLOSE:
+      s->data = std::string();
+      return 0;
+    case ZIP_SOURCE_STAT: {
+      auto* st = static_cast<zip_stat_t*>(out);
+      zip_stat_init(st);
+      st->mtime = std::time(nullptr);
+      st->valid |= ZIP_STAT_MTIME;
+      return sizeof(zip_stat_t);
+    }
+    case ZIP_SOURCE_ERROR:
+      return zip_error_to_data(&s->zerr, out, len);
+    case ZIP_SOURCE_FREE:
+      return 0;
+    case ZIP_SOURCE_SUPPORTS:
+      return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                            ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                            static_cast<zip_source_cmd_t>(-1));
+    default:
+      zip_error_set(&s->zerr, ZIP_ER_OPNOTSUPP, 0);
+      return -1;
   }
 }
 
@@ -64,6 +121,20 @@ class ZipWriter final : public OutputWriter {
     zip_set_file_compression(za_, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE,
                              static_cast<zip_uint32_t>(level_));
   }
+  void addGenerated(const std::string& path, std::function<std::string()> produce) override {
+    auto& lazy = lazy_.emplace_back(std::make_unique<LazySource>());
+    lazy->produce = std::move(produce);
+    zip_error_init(&lazy->zerr);
+    zip_source_t* src = zip_source_function(za_, lazyCallback, lazy.get());
+    if (!src) fail(path);
+    const auto idx = zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+      zip_source_free(src);
+      fail(path);
+    }
+    zip_set_file_compression(za_, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE,
+                             static_cast<zip_uint32_t>(level_));
+  }
   void addUnchanged(const std::string& path, const ModelSource& source) override {
     const auto index = source.zipIndex(path);
     if (source.zipHandle() == nullptr || index < 0) {
@@ -81,7 +152,10 @@ class ZipWriter final : public OutputWriter {
   }
   fs::path commit() override {
     if (zip_close(za_) != 0) {
-      const std::string msg = zip_strerror(za_);
+      std::string msg = zip_strerror(za_);
+      for (const auto& l : lazy_) {
+        if (!l->error.empty()) msg = l->error;  // the real cause, naming the buffer
+      }
       zip_discard(za_);
       za_ = nullptr;
       throw Error(temp_.string() + ": writing zip failed: " + msg);
@@ -103,6 +177,7 @@ class ZipWriter final : public OutputWriter {
   int level_;
   zip_t* za_ = nullptr;
   std::deque<std::string> kept_;
+  std::vector<std::unique_ptr<LazySource>> lazy_;
   bool committed_ = false;
 };
 
@@ -124,6 +199,9 @@ class DirWriter final : public OutputWriter {
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw Error(target.string() + ": write failed");
+  }
+  void addGenerated(const std::string& path, std::function<std::string()> produce) override {
+    addBytes(path, produce());
   }
   void addUnchanged(const std::string& path, const ModelSource& source) override {
     addBytes(path, source.read(path));

@@ -3,6 +3,7 @@
 // temporary name beside the destination and is renamed into place by commit(); destroying an
 // uncommitted writer removes the temporary, so a failure never leaves half-written output.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,9 @@ class OutputWriter {
   virtual ~OutputWriter() = default;
   virtual void addDirectory(const std::string& path) = 0;  // path ends in '/'
   virtual void addBytes(const std::string& path, std::string bytes) = 0;
+  // Content produced only when it is written (one entry at a time), so memory holds one
+  // generated entry, not the whole model. An exception from `produce` fails commit().
+  virtual void addGenerated(const std::string& path, std::function<std::string()> produce) = 0;
   // Copies an unchanged entry; from a zip source the compressed data is copied as is.
   virtual void addUnchanged(const std::string& path, const ModelSource& source) = 0;
   // Finishes the output and renames it to its final name. Returns the final path.
