@@ -101,8 +101,9 @@ class SchedulerDouble:
             if self.scheduler.options.flavour != "1.5":
                 body["code"] = "0" if status == 200 else "1"
             with sched.lock:
-                sched.calls.append({"path": path, "body": raw.decode("utf-8", "replace"),
-                                    "status": status})
+                entry = sched.record("call", path=path, body=raw.decode("utf-8", "replace"),
+                                     status=status, state=sched.state)
+                sched.calls.append(entry)
             return status, body
 
     def _dispatch(self, path, raw):
@@ -211,6 +212,9 @@ class SchedulerDouble:
         if path == "/_double/calls":
             with sched.lock:
                 return 200, {"calls": list(sched.calls)}
+        if path == "/_double/log":
+            with sched.lock:
+                return 200, {"log": list(sched.log)}
         if path == "/_double/status":
             return 200, self.status()
         return 404, {"error": f"no side-channel path {path}"}

@@ -125,7 +125,8 @@ class Scheduler:
         self.previous_server_num = None  # for /scaleoutRollback
         self.unrecoverable = None  # reason once server 0 is lost
         self.exited = False
-        self.calls = []  # management calls: {"path", "body", "status"}
+        self.calls = []  # management calls: {"path", "body", "status", "seq"}
+        self.log = []  # calls and side-channel events in one order: {"seq", "event", ...}
 
     # ---- side channel: fake server processes -------------------------------------------------
 
@@ -146,7 +147,15 @@ class Scheduler:
             if node_id not in self.live:
                 self.live.append(node_id)
             self._maybe_form()
+            self.record("register", node_id=node_id, rank=assigned, state=self.state)
             return assigned
+
+    def record(self, event, **details):
+        """Appends to the ordered log (tests check what happened before what)."""
+        with self.lock:
+            entry = {"seq": len(self.log), "event": event, **details}
+            self.log.append(entry)
+            return entry
 
     def heartbeat(self, node_id):
         with self.lock:
@@ -167,6 +176,7 @@ class Scheduler:
         with self.lock:
             self._tick()
             self.processes.pop(node_id, None)
+            self.record("unregister", node_id=node_id, state=self.state)
 
     def advance(self, seconds):
         with self.lock:

@@ -248,3 +248,16 @@ def test_cli_exits_with_code_1_on_cluster_exit(tmp_path):
         if proc.poll() is None:
             proc.kill()
             time.sleep(0.1)
+
+
+def test_log_orders_calls_and_registrations(double_factory):
+    double = double_factory(1)
+    form(double, 1)
+    jcall(double, "/scaleout", {"worker_num": 0, "server_num": 1})
+    jcall(double, "/_double/register", {"node_id": "srv-1"})
+    jcall(double, "/_double/unregister", {"node_id": "srv-1"})
+    log = jcall(double, "/_double/log")[1]["log"]
+    assert [(e["event"], e.get("node_id") or e.get("path")) for e in log] == [
+        ("register", "srv-0"), ("call", "/scaleout"), ("register", "srv-1"), ("unregister", "srv-1")]
+    assert [e["seq"] for e in log] == [0, 1, 2, 3]
+    assert log[2]["state"] == "CLUSTER_READY" and log[1]["state"] == "CLUSTER_SCALE_OUT"
