@@ -5,6 +5,7 @@
   chart (default values)               -> deploy/kustomize/base/                    (RBAC, SA, Deployment, Service, CRDs)
   chart (watchNamespaces=[fl-workloads]) -> deploy/kustomize/overlays/namespaced/    (Role/RoleBinding, args patch)
   charts/fl-operator/files/prometheus-rules.yaml -> deploy/monitoring/prometheusrule.yaml
+  deploy/gitops/argocd/health.lua      -> deploy/gitops/argocd/argocd-cm.yaml       (one key per kind)
 
 Usage: generate.py [--root DIR]   (DIR: where to write, default the repository; tests write to a
 temporary root and diff). Needs helm and PyYAML.
@@ -137,6 +138,32 @@ def monitoring(root):
           HEADER.format(src="charts/fl-operator/files/prometheus-rules.yaml") + dump(docs))
 
 
+class _Literal(str):
+    pass
+
+
+def _literal(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+
+
+yaml.SafeDumper.add_representer(_Literal, _literal)
+
+
+def argocd(root):
+    script = (REPO / "deploy/gitops/argocd/health.lua").read_text()
+    cm = {"apiVersion": "v1", "kind": "ConfigMap",
+          "metadata": {"name": "argocd-cm", "namespace": "argocd",
+                       "labels": {"app.kubernetes.io/name": "argocd-cm",
+                                  "app.kubernetes.io/part-of": "argocd"}},
+          "data": {f"resource.customizations.health.federatedlearning.dev_{kind}": _Literal(script)
+                   for kind in ("FLCluster", "FederatedJob", "ModelMigration")}}
+    write(root, "deploy/gitops/argocd/argocd-cm.yaml",
+          HEADER.format(src="deploy/gitops/argocd/health.lua")
+          + "# Merge into Argo CD's argocd-cm (e.g. kubectl -n argocd patch configmap argocd-cm\n"
+          + "# --patch-file deploy/gitops/argocd/argocd-cm.yaml); see docs/operations.md.\n"
+          + dump([cm]))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", default=str(REPO))
@@ -145,6 +172,7 @@ def main():
     crd_templates(root)
     kustomize(root)
     monitoring(root)
+    argocd(root)
 
 
 if __name__ == "__main__":

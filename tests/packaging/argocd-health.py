@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Runs deploy/gitops/argocd/health.lua with a Lua 5.4 interpreter on sample objects, the way
+Argo CD does (the object as the global `obj`, the script's return value the health).
+
+Each file in testdata/health/ carries its expected result in header comments:
+  # argocd-health: Healthy|Progressing|Degraded|Suspended
+  # argocd-message: <substring of the message>
+Objects collected from e2e runs (no expectations) can be checked too: every *.yaml/*.json in
+$FLOP_HEALTH_OBJECTS_DIR must yield a valid status consistent with kstatus (see kstatus_expect).
+Also checks that deploy/gitops/argocd/argocd-cm.yaml embeds the script verbatim for all kinds.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+SRC = pathlib.Path(os.environ.get("FLOP_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+SCRIPT = SRC / "deploy/gitops/argocd/health.lua"
+LUA = os.environ.get("LUA", "lua5.4")
+STATUSES = {"Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"}
+
+
+def to_lua(v):
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # a JSON string literal is a valid Lua string literal for \" \\ \n \uXXXX-free text
+    if isinstance(v, list):
+        return "{" + ", ".join(to_lua(x) for x in v) + "}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"[{json.dumps(k)}] = {to_lua(x)}" for k, x in v.items() if x is not None) + "}"
+    raise TypeError(type(v))
+
+
+def health(obj):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write("obj = " + to_lua(obj) + "\n")
+        f.write(f"local hs = dofile({json.dumps(str(SCRIPT))})\n")
+        f.write('io.write(tostring(hs.status), "\\n", tostring(hs.message), "\\n")\n')
+        path = f.name
+    try:
+        out = subprocess.run([LUA, path], check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(path)
+    status, message = (out.split("\n", 1) + [""])[:2]
+    return status, message.rstrip("\n")
+
+
+def kstatus_expect(obj):
+    """What kstatus says about the object, as the Argo CD statuses it may map to."""
+    st = obj.get("status") or {}
+    conds = {c["type"]: c.get("status") for c in st.get("conditions", [])}
+    if not st or st.get("observedGeneration", -1) < obj["metadata"].get("generation", 0):
+        return {"Progressing"}
+    if conds.get("Stalled") == "True" or conds.get("Failed") == "True":
+        return {"Degraded"}
+    if (obj.get("spec", {}).get("runPolicy") or {}).get("suspend"):
+        return {"Suspended"}
+    if conds.get("Reconciling") == "True":
+        return {"Progressing"}
+    if conds.get("Ready") == "True":
+        return {"Healthy"}
+    return {"Degraded", "Progressing"}
+
+
+def main():
+    failures = 0
+    cases = sorted((SRC / "tests/packaging/testdata/health").glob("*.yaml"))
+    kinds = set()
+    for path in cases:
+        text = path.read_text()
+        header = dict(l[2:].split(": ", 1) for l in text.splitlines()
+                      if l.startswith("# argocd-"))
+        obj = yaml.safe_load(text)
+        kinds.add(obj["kind"])
+        status, message = health(obj)
+        want, want_msg = header["argocd-health"], header["argocd-message"]
+        ok = status == want and want_msg in message and status in kstatus_expect(obj)
+        print(f"{'ok  ' if ok else 'FAIL'} {path.name}: {status} ({message})"
+              + ("" if ok else f"  expected {want} with '{want_msg}'"))
+        failures += not ok
+    if kinds != {"FLCluster", "FederatedJob", "ModelMigration"}:
+        print(f"FAIL samples cover {sorted(kinds)}, not all three kinds")
+        failures += 1
+
+    live = os.environ.get("FLOP_HEALTH_OBJECTS_DIR")
+    if live:
+        for path in sorted(pathlib.Path(live).glob("*.*")):
+            docs = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
+            for obj in docs.get("items", [docs]) if isinstance(docs, dict) else docs:
+                status, message = health(obj)
+                ok = status in STATUSES and status in kstatus_expect(obj)
+                print(f"{'ok  ' if ok else 'FAIL'} {path.name} {obj['kind']}/{obj['metadata']['name']}: {status} ({message})")
+                failures += not ok
+
+    cm = yaml.safe_load((SRC / "deploy/gitops/argocd/argocd-cm.yaml").read_text())
+    script = SCRIPT.read_text()
+    for kind in ("FLCluster", "FederatedJob", "ModelMigration"):
+        key = f"resource.customizations.health.federatedlearning.dev_{kind}"
+        if cm.get("data", {}).get(key) != script:
+            print(f"FAIL argocd-cm.yaml: {key} is not health.lua verbatim (run hack/generate.py)")
+            failures += 1
+    print(f"{len(cases)} samples, {failures} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
