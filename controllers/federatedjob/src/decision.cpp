@@ -35,6 +35,13 @@ Action stopping(StopCause cause) {
   return action;
 }
 
+// The tag lookup when the job must not run: what to write if nothing was submitted after all.
+Action adopting(StopCause cause) {
+  Action action = act(ActionKind::Adopt);
+  action.stopCause = cause;
+  return action;
+}
+
 std::optional<Clock::duration> earliest(std::optional<Clock::duration> a,
                                         std::optional<Clock::duration> b) {
   if (!a) return b;
@@ -60,6 +67,16 @@ std::optional<Clock::duration> deadlineRemaining(const api::FederatedJob& job,
   return *started + seconds(*policy->activeDeadlineSeconds) - now;
 }
 
+// When the current attempt was last polled: the newest lastSeen of its per-party rows.
+std::optional<Clock::time_point> lastPolled(const api::FederatedJobStatus& status) {
+  std::optional<Clock::time_point> newest;
+  for (const auto& party : status.parties) {
+    auto seen = timeOf(party.lastSeen);
+    if (seen && (!newest || *seen > *newest)) newest = seen;
+  }
+  return newest;
+}
+
 Action decideDeletion(const api::FederatedJob& job, const Context& context) {
   const auto& meta = job.metadata;
   if (!hasFinalizer(meta)) return none();
@@ -77,7 +94,7 @@ Action decideDeletion(const api::FederatedJob& job, const Context& context) {
   const auto& attempts = job.status.attempts;
   if (!attempts.empty() && !isTerminal(job.status)) {
     const auto& last = attempts.back();
-    if (isSubmitting(last) && !context.round.lookedUp) return act(ActionKind::Adopt);
+    if (isSubmitting(last) && !context.round.lookedUp) return adopting(StopCause::Deletion);
     if (isActive(last)) {
       if (context.round.stopFailed) return none(context.timing.unavailableRetry);
       return stopping(StopCause::Deletion);
@@ -203,7 +220,7 @@ Action decide(const api::FederatedJob& job, const Context& context) {
   const api::JobAttempt* last = attempts.empty() ? nullptr : &attempts.back();
 
   if (suspended(job.spec)) {
-    if (last && isSubmitting(*last) && !context.round.lookedUp) return act(ActionKind::Adopt);
+    if (last && isSubmitting(*last) && !context.round.lookedUp) return adopting(StopCause::Suspend);
     if (last && isActive(*last)) {
       if (context.round.stopFailed) return none(context.timing.unavailableRetry);
       return stopping(StopCause::Suspend);
@@ -215,7 +232,9 @@ Action decide(const api::FederatedJob& job, const Context& context) {
   auto untilDeadline =
       last && stoppedForSuspend(*last) ? std::nullopt : deadlineRemaining(job, context.now);
   if (untilDeadline && *untilDeadline <= Clock::duration::zero()) {
-    if (last && isSubmitting(*last) && !context.round.lookedUp) return act(ActionKind::Adopt);
+    if (last && isSubmitting(*last) && !context.round.lookedUp) {
+      return adopting(StopCause::Deadline);
+    }
     if (last && isActive(*last)) {
       if (context.round.stopFailed) return none(context.timing.unavailableRetry);
       return stopping(StopCause::Deadline);
@@ -225,9 +244,16 @@ Action decide(const api::FederatedJob& job, const Context& context) {
 
   if (last && isSubmitting(*last)) return act(ActionKind::Submit);
   if (last && isActive(*last)) {
-    if (!context.round.polled) return act(ActionKind::Query);
+    // Poll on a schedule: status writes wake the controller too, and must not cause a poll.
     auto started = timeOf(last->startTime).value_or(context.now);
-    return none(earliest(pollInterval(context.timing, context.now - started), untilDeadline));
+    auto interval = pollInterval(context.timing, context.now - started);
+    auto polledAt = lastPolled(job.status);
+    if (!context.round.polled && (!polledAt || context.now - *polledAt >= interval)) {
+      return act(ActionKind::Query);
+    }
+    auto next = polledAt && !context.round.polled ? *polledAt + interval - context.now
+                                                  : Clock::duration(interval);
+    return none(earliest(next, untilDeadline));
   }
   // No attempt yet, the last one failed, or it was suspended and the job has resumed.
   if (last && !stoppedForSuspend(*last)) {

@@ -153,6 +153,30 @@ TEST(Decide, PollsOncePerRoundOnAGrowingInterval) {
   EXPECT_EQ(decide(job, context).requeueAfter, Clock::duration(30s));  // capped at pollMax
 }
 
+TEST(Decide, StatusWritesDoNotCausePollsBeforeTheInterval) {
+  auto job = withFinalizer(fateJob());
+  submitAttempt(job, "j1", at(0));
+  observe(job, rowsWith("j1", "running"), at(100));  // age 100 s → interval 10 s
+  Action early = decide(job, contextAt(at(104)));
+  EXPECT_EQ(early.kind, ActionKind::None);
+  EXPECT_EQ(early.requeueAfter, Clock::duration(6s));
+  EXPECT_EQ(decide(job, contextAt(at(111))).kind, ActionKind::Query);
+}
+
+TEST(Decide, DeadlineBeforeTheIdWasStoredLooksTheTagUpThenFails) {
+  auto job = withFinalizer(fateJob());
+  job.spec.runPolicy = api::RunPolicy{};
+  job.spec.runPolicy->activeDeadlineSeconds = 30;
+  recordAttempt(job, at(0));
+  Action adopt = decide(job, contextAt(at(31)));
+  ASSERT_EQ(adopt.kind, ActionKind::Adopt);
+  EXPECT_EQ(adopt.stopCause, StopCause::Deadline);
+  recordAdopt(job, std::nullopt, adopt.stopCause, at(31));
+  summarize(job, contextAt(at(31)));
+  EXPECT_EQ(job.status.phase, "Failed");
+  EXPECT_EQ(condition(job, "Failed").reason, "DeadlineExceeded");
+}
+
 TEST(Decide, SuccessRecordsCompletionRemovesFinalizerAndIsReady) {
   auto job = withFinalizer(fateJob());
   submitAttempt(job, "j1", at(0));

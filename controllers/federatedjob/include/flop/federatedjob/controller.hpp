@@ -1,0 +1,71 @@
+#pragma once
+// The FederatedJob reconciler on flop_runtime: reads the object from the API server, runs the
+// decide → perform → record loop (decision.hpp), and persists status with a merge patch of the
+// status subresource. The attempt is persisted *before* every submission.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "flop/api/federatedjob.hpp"
+#include "flop/api/flcluster.hpp"
+#include "flop/fateflow/client.hpp"
+#include "flop/federatedjob/decision.hpp"
+#include "flop/kube/client.hpp"
+#include "flop/kube/controller.hpp"
+#include "flop/kube/events.hpp"
+
+namespace flop::manager {
+class Manager;
+}
+
+namespace flop::federatedjob {
+
+const kube::ResourceRef& federatedJobResource();
+const kube::ResourceRef& flClusterResource();
+
+struct Options {
+  Timing timing;
+  std::int32_t defaultBackoffLimit = 0;
+  std::function<Clock::time_point()> clock = [] { return Clock::now(); };
+  // How FATE-Flow is reached; null = cpprestsdk.
+  std::shared_ptr<http::Transport> fateTransport;
+  std::chrono::milliseconds fateTimeout{60'000};
+  // Upper bound of decide/perform steps in one reconcile (a safety net, never reached normally).
+  int maxStepsPerReconcile = 32;
+};
+
+// Where the job's FATE-Flow is and which request keys it wants, from the FLCluster.
+struct FlowTarget {
+  std::string baseUrl;
+  fateflow::SubmitKeys keys = fateflow::SubmitKeys::Current;
+};
+// The FATE-Flow of an FLCluster: spec.fate.flow.url, else http://<service>.<ns>.svc:<port|9380>.
+// Returns nullopt (with `why`) when the cluster has no FATE endpoint.
+std::optional<FlowTarget> flowTargetOf(const api::FLCluster& cluster, std::string* why);
+
+// JSON merge patch turning `from` into `to` (keys missing from `to` become null).
+nlohmann::json mergePatch(const nlohmann::json& from, const nlohmann::json& to);
+
+class FederatedJobReconciler : public kube::Reconciler {
+ public:
+  FederatedJobReconciler(const kube::Client& client, kube::EventRecorder* events, Options options);
+  kube::Result reconcile(const kube::Request& request) override;
+
+ private:
+  struct Round;
+  void writeStatus(Round& round);
+  void setFinalizer(Round& round, bool present);
+  void event(const Round& round, bool warning, const std::string& reason,
+             const std::string& message) const;
+
+  const kube::Client& client_;
+  kube::EventRecorder* events_;
+  Options options_;
+  std::shared_ptr<http::Transport> transport_;
+};
+
+// Adds the FederatedJob controller (watching FederatedJobs) to the manager.
+void registerController(manager::Manager& manager, Options options = {});
+
+}  // namespace flop::federatedjob
