@@ -7,7 +7,7 @@
   charts/fl-operator/files/prometheus-rules.yaml -> deploy/monitoring/prometheusrule.yaml
   deploy/gitops/argocd/health.lua      -> deploy/gitops/argocd/argocd-cm.yaml       (one key per kind)
 
-Usage: generate.py [--root DIR]   (DIR: where to write, default the repository; tests write to a
+Usage: generate.py [--root DIR] [--only crds]   (DIR: where to write, default the repository; tests write to a
 temporary root and diff). Needs helm and PyYAML.
 """
 import argparse
@@ -167,9 +167,13 @@ def argocd(root):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", default=str(REPO))
+    parser.add_argument("--only", choices=["crds"],
+                        help="only the chart's CRD templates (tests build older charts with it)")
     args = parser.parse_args()
     root = pathlib.Path(args.root)
     crd_templates(root)
+    if args.only == "crds":
+        return
     kustomize(root)
     monitoring(root)
     argocd(root)
