@@ -206,6 +206,9 @@ class SchedulerDouble:
                     setattr(sched.modes, key, type(getattr(sched.modes, key))(value))
                 sched._tick()
             return 200, vars(sched.modes)
+        if path == "/_double/note":  # harness observations (e.g. "a pod exists") in the log
+            sched.record("note", text=str(body["text"]))
+            return 200, {}
         if path == "/_double/release":
             self.release.set()
             return 200, {}

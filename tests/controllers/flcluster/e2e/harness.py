@@ -1,0 +1,245 @@
+"""e2e harness for the FLCluster controller: a namespace, the scheduler double, the operator
+process and a "kubelet bridge" that makes the double see what a real scheduler would.
+
+In the local control plane pods never run (kwok only writes their status), so the bridge plays
+the server processes: when kwok reports a server pod Running it registers the pod's name (its
+MS_NODE_ID) with the double, and when the pod goes away it unregisters it.
+"""
+
+import http.client
+import json
+import os
+import random
+import socket
+import string
+import subprocess
+import sys
+import threading
+import time
+
+SOURCE = os.environ.get("FLOP_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../../../..")))
+DOUBLE = os.path.join(SOURCE, "tests/doubles/scheduler/ms_scheduler_double.py")
+SERVER_LABEL = "app.kubernetes.io/component=server"
+
+
+def kubectl(*args, check=True, input_text=None):
+    proc = subprocess.run(["kubectl", *args], capture_output=True, text=True, input=input_text)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"kubectl {' '.join(args)}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def kubectl_json(*args):
+    return json.loads(kubectl(*args, "-o", "json"))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(what, predicate, timeout=90.0, interval=0.3):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Namespace:
+    def __init__(self, prefix):
+        suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
+        self.name = f"{prefix}-{suffix}"
+        kubectl("create", "namespace", self.name)
+        wait_for("default service account", lambda: kubectl("get", "serviceaccount", "default", "-n",
+                                                             self.name, check=False))
+
+    def delete(self):
+        kubectl("delete", "namespace", self.name, "--wait=false", check=False)
+
+
+class Double:
+    """The scheduler double as a separate process, like the real scheduler."""
+
+    def __init__(self, workdir, server_num, *flags):
+        port_file = os.path.join(workdir, f"double-{time.monotonic_ns()}.port")
+        self.log_file = open(os.path.join(workdir, "double.log"), "ab")
+        self.proc = subprocess.Popen([sys.executable, DOUBLE, "--port", "0", "--port-file", port_file,
+                                      "--server-num", str(server_num), *flags],
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        wait_for("double port", lambda: os.path.exists(port_file), 20)
+        with open(port_file) as f:
+            self.port = int(f.read())
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def post(self, path, body=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn.request("POST", path, body=json.dumps(body or {}))
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, (json.loads(data) if data else {})
+
+    def side(self, path, body=None):
+        status, data = self.post("/_double/" + path, body)
+        assert status == 200, (path, status, data)
+        return data
+
+    def calls(self, path=None):
+        return [c for c in self.side("calls")["calls"] if path is None or c["path"] == path]
+
+    def log(self):
+        return self.side("log")["log"]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log_file.close()
+
+
+class Operator:
+    def __init__(self, workdir, namespace, *flags):
+        self.binary = os.environ["FLOP_FLCLUSTER_OPERATOR"]
+        self.workdir, self.namespace, self.flags = workdir, namespace, flags
+        self.proc = None
+        self.start()
+
+    def start(self):
+        health = free_port()
+        log = open(os.path.join(self.workdir, "operator.log"), "ab")
+        self.proc = subprocess.Popen([self.binary, "--kubeconfig", os.environ["KUBECONFIG"],
+                                      "--watch-namespaces", self.namespace,
+                                      "--health-probe-bind-address", f"127.0.0.1:{health}",
+                                      "--metrics-bind-address", f"127.0.0.1:{free_port()}",
+                                      "--log-format", "text", "--log-level", "debug", *self.flags],
+                                     stdout=log, stderr=subprocess.STDOUT)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"operator exited with {self.proc.returncode}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", health, timeout=1)
+                conn.request("GET", "/readyz")
+                return conn.getresponse().status == 200
+            except OSError:
+                return False
+
+        wait_for("operator /readyz", ready, 60)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Bridge(threading.Thread):
+    """Registers Running server pods with the double and unregisters deleted ones."""
+
+    def __init__(self, namespace, double, order=None):
+        super().__init__(daemon=True)
+        self.namespace, self.double = namespace, double
+        self.order = order or (lambda name: ordinal(name))  # registration order within one poll
+        self.registered = {}  # pod name -> uid
+        self.seen = set()
+        self.held = set()  # pod names not to register (yet)
+        self.stopped = threading.Event()
+        self.error = None
+
+    def run(self):
+        while not self.stopped.is_set():
+            try:
+                self.poll()
+            except Exception as err:  # reported by check()
+                self.error = err
+            self.stopped.wait(0.3)
+
+    def poll(self):
+        pods = kubectl_json("get", "pods", "-n", self.namespace, "-l", SERVER_LABEL)["items"]
+        live = {}
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            if name not in self.seen:
+                self.seen.add(name)
+                self.double.side("note", {"text": f"pod-seen {name}"})
+            running = pod.get("status", {}).get("phase") == "Running" and \
+                "deletionTimestamp" not in pod["metadata"]
+            if running:
+                live[name] = pod["metadata"]["uid"]
+        for name, uid in list(self.registered.items()):
+            if live.get(name) != uid:  # deleted, or replaced by a new pod with the same name
+                self.double.side("unregister", {"node_id": name})
+                del self.registered[name]
+        for name in sorted(live, key=self.order):
+            if name not in self.registered and name not in self.held:
+                self.double.side("register", {"node_id": name})
+                self.registered[name] = live[name]
+
+    def check(self):
+        if self.error:
+            raise self.error
+
+    def stop(self):
+        self.stopped.set()
+        self.join(5)
+
+
+def ordinal(pod_name):
+    return int(pod_name.rsplit("-", 1)[1])
+
+
+def flcluster(name, namespace, double_url, replicas, api="1.6", scaling=None, extra=None):
+    spec = {"partyId": 9999,
+            "mindspore": {"schedulerApi": api,
+                          "scheduler": {"image": "mindspore-fl:e2e", "externalManagementUrl": double_url},
+                          "servers": {"image": "mindspore-fl:e2e", "replicas": replicas}}}
+    if scaling:
+        spec["mindspore"]["scaling"] = scaling
+    if extra:
+        spec["mindspore"].update(extra)
+    return {"apiVersion": "federatedlearning.dev/v1alpha1", "kind": "FLCluster",
+            "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+
+
+def apply(obj):
+    kubectl("apply", "-f", "-", input_text=json.dumps(obj))
+
+
+def get_cluster(namespace, name):
+    return kubectl_json("get", "flcluster", name, "-n", namespace)
+
+
+def condition(obj, type_):
+    for c in obj.get("status", {}).get("conditions", []):
+        if c["type"] == type_:
+            return c
+    return None
+
+
+def is_ready(namespace, name, replicas):
+    obj = get_cluster(namespace, name)
+    ready = condition(obj, "Ready")
+    status = obj.get("status", {})
+    return ready and ready["status"] == "True" and \
+        status.get("observedGeneration") == obj["metadata"]["generation"] and \
+        status.get("mindspore", {}).get("serverNum") == replicas and \
+        status.get("replicas") == replicas and obj
+
+
+def server_pods(namespace):
+    pods = kubectl_json("get", "pods", "-n", namespace, "-l", SERVER_LABEL)["items"]
+    return sorted((p["metadata"]["name"] for p in pods if "deletionTimestamp" not in p["metadata"]),
+                  key=ordinal)

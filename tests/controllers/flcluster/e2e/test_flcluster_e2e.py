@@ -1,0 +1,187 @@
+"""FLCluster e2e on the local control plane with the operator process and the scheduler double
+(issue 5 "Tests"). Each test has its own namespace, double, operator and bridge."""
+
+import json
+import subprocess
+
+import pytest
+
+import harness as h
+
+
+@pytest.fixture(scope="session", autouse=True)
+def crds():
+    subprocess.run([f"{h.SOURCE}/tests/support/install-crds.sh"], check=True)
+
+
+@pytest.fixture
+def env(tmp_path, request):
+    started = []
+
+    class Env:
+        def __init__(self):
+            self.ns = h.Namespace("flc-" + request.node.name[5:25].replace("_", "-"))
+            started.append(self.ns)
+
+        def double(self, server_num, *flags):
+            self.sched = h.Double(str(tmp_path), server_num, *flags)
+            started.append(self.sched)
+            return self.sched
+
+        def operator(self, *flags):
+            self.op = h.Operator(str(tmp_path), self.ns.name, *flags)
+            started.append(self.op)
+            return self.op
+
+        def bridge(self, order=None):
+            self.br = h.Bridge(self.ns.name, self.sched, order)
+            self.br.start()
+            started.append(self.br)
+            return self.br
+
+        def cluster(self, name, replicas, **kwargs):
+            h.apply(h.flcluster(name, self.ns.name, self.sched.url, replicas, **kwargs))
+
+        def ready(self, name, replicas, timeout=120):
+            return h.wait_for(f"{name} Ready with {replicas} servers",
+                              lambda: self.br.check() or h.is_ready(self.ns.name, name, replicas), timeout)
+
+    yield Env()
+    for thing in reversed(started):
+        thing.stop() if hasattr(thing, "stop") else thing.delete()
+    print(f"logs of {request.node.name}: {tmp_path}")
+
+
+def scale(env, name, replicas):
+    h.kubectl("scale", f"flcluster/{name}", "-n", env.ns.name, f"--replicas={replicas}")
+
+
+def seq_of(log, event, key, value):
+    return [e["seq"] for e in log if e["event"] == event and e.get(key) == value]
+
+
+def test_scale_out_then_in_follows_the_protocol(env):
+    env.double(4, "--flavour", "1.6")
+    env.operator()
+    env.bridge()
+    env.cluster("x", 4)
+    env.ready("x", 4)
+    assert h.server_pods(env.ns.name) == [f"x-server-{i}" for i in range(4)]
+
+    scale(env, "x", 6)
+    env.ready("x", 6)
+    calls = env.sched.calls("/scaleout")
+    assert len(calls) == 1 and json.loads(calls[0]["body"]) == {"worker_num": 0, "server_num": 2}
+    log = env.sched.log()
+    call_seq = calls[0]["seq"]
+    for pod in ("x-server-4", "x-server-5"):  # the REST call came before the pods existed
+        assert min(seq_of(log, "note", "text", f"pod-seen {pod}")) > call_seq
+    assert h.server_pods(env.ns.name) == [f"x-server-{i}" for i in range(6)]
+
+    scale(env, "x", 3)
+    env.ready("x", 3)
+    scaleins = env.sched.calls("/scalein")
+    assert len(scaleins) == 1
+    assert json.loads(scaleins[0]["body"]) == {"node_ids": ["x-server-5", "x-server-4", "x-server-3"]}
+    log = env.sched.log()
+    for victim in ("x-server-3", "x-server-4", "x-server-5"):  # deleted only after READY
+        gone = [e for e in log if e["event"] == "unregister" and e["node_id"] == victim]
+        assert gone and gone[0]["seq"] > scaleins[0]["seq"] and gone[0]["state"] == "CLUSTER_READY"
+    assert h.server_pods(env.ns.name) == ["x-server-0", "x-server-1", "x-server-2"]
+    status = h.get_cluster(env.ns.name, "x")["status"]
+    assert status["selector"] and status["mindspore"]["clusterState"] == "CLUSTER_READY"
+    assert "scale" not in status["mindspore"]
+
+
+def test_rank_zero_on_a_high_ordinal_is_refused(env):
+    env.double(3, "--flavour", "1.5")
+    env.operator()
+    env.bridge(order=lambda name: -h.ordinal(name))  # y-server-2 registers first: rank 0
+    env.cluster("y", 3, api="1.5")
+    env.ready("y", 3)
+    scale(env, "y", 2)
+
+    def refused():
+        stalled = h.condition(h.get_cluster(env.ns.name, "y"), "Stalled")
+        return stalled if stalled and stalled["reason"] == "ScaleInRefused" else None
+
+    stalled = h.wait_for("ScaleInRefused", refused, 60)
+    assert "y-server-2 holds rank 0" in stalled["message"]
+    assert env.sched.calls("/scalein") == []
+    assert len(h.server_pods(env.ns.name)) == 3
+
+
+def test_stuck_scale_stalls_after_the_deadline_then_recovers(env):
+    env.double(2, "--flavour", "1.6", "--stuck-scale")
+    env.operator()
+    env.bridge()
+    env.cluster("z", 2, scaling={"deadlineSeconds": 30, "onStuck": "Wait"})
+    env.ready("z", 2)
+    scale(env, "z", 3)
+
+    def stalled():
+        c = h.condition(h.get_cluster(env.ns.name, "z"), "Stalled")
+        return c if c and c["reason"] == "ScaleDeadlineExceeded" else None
+
+    c = h.wait_for("Stalled after the deadline", stalled, 90)
+    assert "not complete 30s after it started" in c["message"]
+    env.sched.side("mode", {"stuck_scale": False})
+    obj = env.ready("z", 3)
+    assert h.condition(obj, "Stalled") is None
+    assert len(env.sched.calls("/scaleout")) == 1
+
+
+def test_killed_server_pod_returns_with_the_same_name_and_rank(env):
+    env.double(3, "--flavour", "1.6")
+    env.operator()
+    bridge = env.bridge()
+    env.cluster("w", 3)
+    env.ready("w", 3)
+    uid = h.kubectl_json("get", "pod", "w-server-1", "-n", env.ns.name)["metadata"]["uid"]
+    bridge.held.add("w-server-1")  # the recreated process has not started yet
+    h.kubectl("delete", "pod", "w-server-1", "-n", env.ns.name, "--wait=false")
+    h.wait_for("pod recreated", lambda: h.kubectl_json("get", "pod", "w-server-1", "-n", env.ns.name,
+                                                       )["metadata"]["uid"] != uid)
+    h.wait_for("old process gone", lambda: "w-server-1" not in bridge.registered)
+    env.sched.side("advance", {"seconds": 31})  # its heartbeats stop: NODE_TIMEOUT
+
+    def node_timeout():
+        obj = h.get_cluster(env.ns.name, "w")
+        c = h.condition(obj, "Reconciling")
+        return c if c and c["reason"] == "NodeTimeout" else None
+
+    h.wait_for("Reconciling/NodeTimeout", node_timeout, 60)
+    bridge.held.clear()
+    env.ready("w", 3)
+    nodes = {n["node_id"]: n["rank"] for n in env.sched.side("status")["nodes"]}
+    assert nodes["w-server-1"] == 1
+
+
+def test_operator_killed_mid_scale_resumes_without_a_second_call(env):
+    env.double(3, "--flavour", "1.6", "--scaleout-delay", "6")
+    op = env.operator()
+    env.bridge()
+    env.cluster("v", 3)
+    env.ready("v", 3)
+    scale(env, "v", 4)
+    h.wait_for("scheduler in SCALE_OUT", lambda: env.sched.side("status")["state"] == "CLUSTER_SCALE_OUT", 60)
+    op.kill()  # while /scaleout is still being answered
+    op.start()
+    env.ready("v", 4, timeout=120)
+    assert len(env.sched.calls("/scaleout")) == 1
+
+
+def test_autoscaling_creates_an_hpa_on_the_scale_subresource(env):
+    env.double(2, "--flavour", "1.6")
+    env.operator()
+    env.bridge()
+    env.cluster("u", 2, extra={"autoscaling": {"minReplicas": 2, "maxReplicas": 4}})
+    env.ready("u", 2)
+    hpa = h.kubectl_json("get", "hpa", "u", "-n", env.ns.name)
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "federatedlearning.dev/v1alpha1",
+                                             "kind": "FLCluster", "name": "u"}
+    # What the HPA controller does: write the scale subresource; the same protocol follows.
+    h.kubectl("patch", "flcluster", "u", "-n", env.ns.name, "--subresource=scale", "--type=merge",
+              "-p", '{"spec":{"replicas":3}}')
+    env.ready("u", 3)
+    assert len(env.sched.calls("/scaleout")) == 1
