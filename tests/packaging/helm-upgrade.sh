@@ -43,7 +43,7 @@ wait_schema() { # want: yes|no
       [[ $1 == yes ]] && return 0
     else
       # Rejected for the missing field itself, not for something else.
-      [[ $1 == no ]] && grep -q 'unknown field "spec.mindspore.scaling"' <<<"$out" && return 0
+      [[ $1 == no ]] && grep -qE 'spec.mindspore.scaling(: field not declared in schema|" unknown field)|unknown field "spec.mindspore.scaling"' <<<"$out" && return 0
     fi
     sleep 0.2
   done
