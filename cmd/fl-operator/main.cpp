@@ -1,6 +1,7 @@
 // fl-operator: the controller manager. Parses the kubebuilder-style flags, sets up logging, and
 // runs the Manager until SIGTERM. Controllers are registered in registerControllers().
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -8,13 +9,28 @@
 
 #include <spdlog/spdlog.h>
 
+#include "flop/federatedjob/controller.hpp"
+#include "flop/flcluster/controller.hpp"
 #include "flop/manager/logging.hpp"
 #include "flop/manager/manager.hpp"
+#include "flop/modelmigration/controller.hpp"
 
 namespace {
 
-// The reconcilers of FLCluster, FederatedJob and ModelMigration are added here.
-void registerControllers(flop::manager::Manager& /*manager*/) {}
+// The image whose fl-model runs the ModelMigration step Jobs when a migration names none:
+// the operator's own image, which the chart and kustomize pass in FLOP_STEP_IMAGE.
+std::string defaultStepImage() {
+  const char* image = std::getenv("FLOP_STEP_IMAGE");
+  return image && *image ? image : "fl-operator:" FLOP_VERSION;
+}
+
+void registerControllers(flop::manager::Manager& manager) {
+  flop::flcluster::registerController(manager);
+  flop::federatedjob::registerController(manager);
+  flop::modelmigration::Options migration;
+  migration.defaultStepImage = defaultStepImage();
+  flop::modelmigration::registerController(manager, migration);
+}
 
 // A shutdown that overruns its bound is cut short: the pod must not hang in Terminating.
 void armShutdownWatchdog(const std::shared_ptr<flop::Cancellation>& stop,

@@ -108,8 +108,8 @@ const char* toString(Reason reason) {
 }
 
 ApiError::ApiError(int code, Reason reason, std::string message, std::vector<Cause> causes,
-                   std::optional<std::chrono::seconds> retryAfter)
-    : Error(describe(code, reason, message, causes)),
+                   std::optional<std::chrono::seconds> retryAfter, const std::string& context)
+    : Error(describe(code, reason, context.empty() ? message : context + ": " + message, causes)),
       code_(code),
       reason_(reason),
       serverMessage_(std::move(message)),
@@ -134,8 +134,7 @@ ApiError ApiError::fromStatus(const std::string& context, const nlohmann::json& 
       retryAfter = std::chrono::seconds(s->get<int>());
   }
   Reason reason = reasonFromStatus(status.value("reason", ""), code);
-  return ApiError(code, reason, context.empty() ? message : context + ": " + message,
-                  std::move(causes), retryAfter);
+  return ApiError(code, reason, std::move(message), std::move(causes), retryAfter, context);
 }
 
 ApiError ApiError::fromResponse(const std::string& method, const std::string& path,
@@ -153,13 +152,13 @@ ApiError ApiError::fromResponse(const std::string& method, const std::string& pa
     ApiError e = fromStatus(context, status);
     if (e.code() != response.status || retryAfter) {
       return ApiError(response.status, e.reason(), e.serverMessage(), e.causes(),
-                      retryAfter ? retryAfter : e.retryAfter());
+                      retryAfter ? retryAfter : e.retryAfter(), context);
     }
     return e;
   }
   std::string body = response.body.substr(0, 512);
-  return ApiError(response.status, reasonFromStatus("", response.status),
-                  context + (body.empty() ? "" : ": " + body), {}, retryAfter);
+  return ApiError(response.status, reasonFromStatus("", response.status), body, {}, retryAfter,
+                  context);
 }
 
 }  // namespace flop::kube

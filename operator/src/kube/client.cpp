@@ -112,7 +112,7 @@ http::Response Client::call(http::Request request, bool retryThrottled) const {
     if (response.status == 429 && retryThrottled && attempt < kThrottleRetries) {
       auto error = ApiError::fromResponse(request.method, request.url, response);
       auto delay = error.retryAfter().value_or(std::chrono::seconds(1));
-      delay = std::clamp(delay, std::chrono::seconds(1), std::chrono::seconds(30));
+      delay = std::min(delay, std::chrono::seconds(30));
       spdlog::debug("throttled by the API server; retrying method={} delay_s={}", request.method,
                     delay.count());
       std::this_thread::sleep_for(delay);

@@ -44,7 +44,7 @@ void Informer::start() {
   if (started_.exchange(true)) return;
   for (auto& reflector : reflectors_)
     threads_.emplace_back([this, r = reflector.get()] { runReflector(*r); });
-  if (options_.resyncPeriod > seconds::zero()) threads_.emplace_back([this] { runResync(); });
+  if (options_.resyncPeriod > milliseconds::zero()) threads_.emplace_back([this] { runResync(); });
 }
 
 void Informer::stop() {

@@ -1,5 +1,7 @@
 #include "flop/kube/store.hpp"
 
+#include <unordered_set>
+
 namespace flop::kube {
 
 namespace indexes {
@@ -116,9 +118,14 @@ ObjectPtr Store::erase(const std::string& key) {
 ReplaceDelta Store::replace(const std::string& ns, std::vector<ObjectPtr> objects) {
   ReplaceDelta delta;
   std::unique_lock lock(mutex_);
-  std::unordered_map<std::string, ObjectPtr> incoming;
+  std::unordered_set<std::string> incoming;
   incoming.reserve(objects.size());
-  for (auto& object : objects) incoming[ObjectKey::of(*object).str()] = std::move(object);
+  std::vector<std::string> keys;
+  keys.reserve(objects.size());
+  for (const auto& object : objects) {
+    keys.push_back(ObjectKey::of(*object).str());
+    incoming.insert(keys.back());
+  }
 
   // Deletes first: everything in scope that the server no longer has.
   for (auto it = objects_.begin(); it != objects_.end();) {
@@ -130,7 +137,10 @@ ReplaceDelta Store::replace(const std::string& ns, std::vector<ObjectPtr> object
       ++it;
     }
   }
-  for (auto& [key, object] : incoming) {
+  // Then adds and changes, in the server's order.
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    const std::string& key = keys[i];
+    ObjectPtr& object = objects[i];
     auto it = objects_.find(key);
     if (it == objects_.end()) {
       indexLocked(key, *object);

@@ -48,13 +48,14 @@ class FakeTransport : public Transport {
 
   void enqueue(std::string method, std::string path, Response response) {
     std::lock_guard lock(mutex_);
-    routes_.push_back(Route{std::move(method), std::move(path), false, Reply{std::move(response)}});
+    routes_.push_back(
+        Route{std::move(method), std::move(path), false, replyOf(std::move(response))});
   }
 
   // A streamed reply delivered as the given chunks, then a clean end of stream.
   void enqueueStream(std::string method, std::string path, std::vector<std::string> chunks,
                      int status = 200) {
-    Reply reply{Response{status, {}, {}}};
+    Reply reply = replyOf(Response{status, {}, {}});
     reply.chunks = std::move(chunks);
     std::lock_guard lock(mutex_);
     routes_.push_back(Route{std::move(method), std::move(path), false, std::move(reply)});
@@ -71,7 +72,8 @@ class FakeTransport : public Transport {
   // A reply used for every matching request once the queued ones are used up.
   void always(std::string method, std::string path, Response response) {
     std::lock_guard lock(mutex_);
-    routes_.push_back(Route{std::move(method), std::move(path), true, Reply{std::move(response)}});
+    routes_.push_back(
+        Route{std::move(method), std::move(path), true, replyOf(std::move(response))});
   }
 
   // Consulted when no scripted route matches.
@@ -162,6 +164,11 @@ class FakeTransport : public Transport {
     std::vector<std::string> chunks;
     std::optional<TransportError::Kind> error;
   };
+  static Reply replyOf(Response response) {
+    Reply reply;
+    reply.response = std::move(response);
+    return reply;
+  }
   struct Route {
     std::string method;
     std::string path;
@@ -196,7 +203,7 @@ class FakeTransport : public Transport {
       handler = handler_;
     }
     if (handler) {
-      if (auto response = handler(request)) return Reply{std::move(*response)};
+      if (auto response = handler(request)) return replyOf(std::move(*response));
     }
     return std::nullopt;
   }

@@ -41,8 +41,10 @@ struct Cause {
 
 class ApiError : public Error {
  public:
+  // `context` (e.g. "GET /api/v1/...") prefixes the message in what().
   ApiError(int code, Reason reason, std::string message, std::vector<Cause> causes = {},
-           std::optional<std::chrono::seconds> retryAfter = std::nullopt);
+           std::optional<std::chrono::seconds> retryAfter = std::nullopt,
+           const std::string& context = "");
 
   // Builds the error for a non-2xx `response` to `method path`, reading its Status body when it
   // has one. The message names the verb, the path, the code and the server's explanation.
@@ -53,7 +55,7 @@ class ApiError : public Error {
 
   int code() const noexcept { return code_; }
   Reason reason() const noexcept { return reason_; }
-  // The server's own message, without the context prefix.
+  // The server's own message, without the request prefix.
   const std::string& serverMessage() const noexcept { return serverMessage_; }
   const std::vector<Cause>& causes() const noexcept { return causes_; }
   std::optional<std::chrono::seconds> retryAfter() const noexcept { return retryAfter_; }

@@ -29,7 +29,7 @@ struct InformerOptions {
   std::string fieldSelector;
   int pageSize = 500;
   // Handlers get onUpdate(obj, obj) for every cached object this often (0 = never).
-  std::chrono::seconds resyncPeriod{0};
+  std::chrono::milliseconds resyncPeriod{0};
   // Dropping metadata.managedFields roughly halves the cache (nothing reads them).
   bool stripManagedFields = true;
   // Watch requests ask the server to close after a random time in [min, max] (spreads load).
