@@ -60,6 +60,16 @@ apply -f "$examples"
 [[ "$(generations)" == "$before" ]] && ok "re-apply left every generation unchanged" || { bad "re-apply changed generations"; diff <(echo "$before") <(generations) || true; }
 diff_empty "examples after the operator reconciled" -n "$ns" -f "$examples"
 
+# The Argo CD health check on these live objects (after the operator reconciled them).
+live="$(mktemp -d)"
+kubectl get flclusters,federatedjobs,modelmigrations -n "$ns" -o json >"$live/objects.json"
+if out="$(FLOP_HEALTH_OBJECTS_DIR="$live" python3 "$src/tests/packaging/argocd-health.py" 2>&1)"; then
+  ok "Argo CD health check on the live objects:"; grep "objects.json" <<<"$out" | sed 's/^/     /'
+else
+  bad "Argo CD health check on the live objects"; echo "$out" | grep -v '^ok'
+fi
+rm -rf "$live"
+
 # Fields under .spec owned by anyone but Git (the scale subresource is checked separately below).
 foreign="$(kubectl get flclusters,federatedjobs,modelmigrations -n "$ns" -o json --show-managed-fields | jq -r --arg fm "$fm" '
   .items[] | . as $o | .metadata.managedFields[]
