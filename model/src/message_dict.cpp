@@ -46,48 +46,60 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-Json doubleValue(double d) {
+void appendDouble(std::string& out, double d) {
   // MessageToDict turns non-finite doubles into strings.
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  return d;
+  if (std::isnan(d)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(d)) {
+    out += d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else {
+    out += pyFloatRepr(d);
+  }
 }
 
-Json toDict(const gp::Message& message, const KnownJsonNames* known);
+void appendMessage(std::string& out, const gp::Message& m, const KnownJsonNames* known);
 
-Json scalar(const gp::Message& m, const gp::FieldDescriptor* f, int index,
-            const KnownJsonNames* known) {
+void appendScalar(std::string& out, const gp::Message& m, const gp::FieldDescriptor* f, int index,
+                  const KnownJsonNames* known) {
   const auto* r = m.GetReflection();
   const bool rep = index >= 0;
   using T = gp::FieldDescriptor;
   switch (f->cpp_type()) {
     case T::CPPTYPE_INT32:
-      return rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f);
+      out += std::to_string(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+      break;
     case T::CPPTYPE_UINT32:
-      return rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f);
-    case T::CPPTYPE_INT64:
-      return std::to_string(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+      out += std::to_string(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+      break;
+    case T::CPPTYPE_INT64:  // 64-bit integers are strings in MessageToDict
+      out += '"' + std::to_string(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f)) + '"';
+      break;
     case T::CPPTYPE_UINT64:
-      return std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+      out += '"' + std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f)) + '"';
+      break;
     case T::CPPTYPE_DOUBLE:
-      return doubleValue(rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
+      appendDouble(out, rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
+      break;
     case T::CPPTYPE_FLOAT:
-      return doubleValue(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
+      appendDouble(out, rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
+      break;
     case T::CPPTYPE_BOOL:
-      return rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f);
-    case T::CPPTYPE_ENUM: {
-      const auto* e = rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f);
-      return e->name();
-    }
+      out += (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
+      break;
+    case T::CPPTYPE_ENUM:
+      appendPyString(out, (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name());
+      break;
     case T::CPPTYPE_STRING: {
-      std::string s = rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
-      if (f->type() == T::TYPE_BYTES) return base64(s);
-      return s;
+      std::string scratch;
+      const std::string& s = rep ? r->GetRepeatedStringReference(m, f, index, &scratch)
+                                 : r->GetStringReference(m, f, &scratch);
+      appendPyString(out, f->type() == T::TYPE_BYTES ? base64(s) : s);
+      break;
     }
     case T::CPPTYPE_MESSAGE:
-      return toDict(rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f), known);
+      appendMessage(out, rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f), known);
+      break;
   }
-  return nullptr;
 }
 
 std::string mapKey(const gp::Message& entry) {
@@ -95,69 +107,76 @@ std::string mapKey(const gp::Message& entry) {
   const auto* r = entry.GetReflection();
   using T = gp::FieldDescriptor;
   switch (f->cpp_type()) {
-    case T::CPPTYPE_INT32:
-      return std::to_string(r->GetInt32(entry, f));
-    case T::CPPTYPE_INT64:
-      return std::to_string(r->GetInt64(entry, f));
-    case T::CPPTYPE_UINT32:
-      return std::to_string(r->GetUInt32(entry, f));
-    case T::CPPTYPE_UINT64:
-      return std::to_string(r->GetUInt64(entry, f));
-    case T::CPPTYPE_BOOL:
-      return r->GetBool(entry, f) ? "true" : "false";
-    default:
-      return r->GetString(entry, f);
+    case T::CPPTYPE_INT32: return std::to_string(r->GetInt32(entry, f));
+    case T::CPPTYPE_INT64: return std::to_string(r->GetInt64(entry, f));
+    case T::CPPTYPE_UINT32: return std::to_string(r->GetUInt32(entry, f));
+    case T::CPPTYPE_UINT64: return std::to_string(r->GetUInt64(entry, f));
+    case T::CPPTYPE_BOOL: return r->GetBool(entry, f) ? "true" : "false";
+    default: return r->GetString(entry, f);
   }
 }
 
-Json fieldValue(const gp::Message& m, const gp::FieldDescriptor* f, const KnownJsonNames* known) {
+void appendField(std::string& out, const gp::Message& m, const gp::FieldDescriptor* f,
+                 const KnownJsonNames* known) {
   const auto* r = m.GetReflection();
   if (f->is_map()) {
-    Json obj = Json::object();
+    out += '{';
     const int n = r->FieldSize(m, f);
     for (int i = 0; i < n; ++i) {
+      if (i) out += ", ";
       const auto& entry = r->GetRepeatedMessage(m, f, i);
-      obj[mapKey(entry)] = scalar(entry, f->message_type()->map_value(), -1, known);
+      appendPyString(out, mapKey(entry));
+      out += ": ";
+      appendScalar(out, entry, f->message_type()->map_value(), -1, known);
     }
-    return obj;
-  }
-  if (f->is_repeated()) {
-    Json arr = Json::array();
+    out += '}';
+  } else if (f->is_repeated()) {
+    out += '[';
     const int n = r->FieldSize(m, f);
-    for (int i = 0; i < n; ++i) arr.push_back(scalar(m, f, i, known));
-    return arr;
+    for (int i = 0; i < n; ++i) {
+      if (i) out += ", ";
+      appendScalar(out, m, f, i, known);
+    }
+    out += ']';
+  } else {
+    appendScalar(out, m, f, -1, known);
   }
-  return scalar(m, f, -1, known);
 }
 
 bool allowed(const gp::FieldDescriptor* f, const KnownJsonNames* known) {
   return known == nullptr || known->count(f->json_name()) > 0;
 }
 
-Json toDict(const gp::Message& message, const KnownJsonNames* known) {
-  Json out = Json::object();
+void appendMessage(std::string& out, const gp::Message& message, const KnownJsonNames* known) {
   const auto* r = message.GetReflection();
   std::vector<const gp::FieldDescriptor*> set;
   r->ListFields(message, &set);  // field-number order
+  bool first = true;
+  auto key = [&](const gp::FieldDescriptor* f) {
+    if (!first) out += ", ";
+    first = false;
+    appendPyString(out, f->json_name());
+    out += ": ";
+  };
+  out += '{';
   for (const auto* f : set) {
-    if (allowed(f, known)) out[f->json_name()] = fieldValue(message, f, known);
+    if (!allowed(f, known)) continue;
+    key(f);
+    appendField(out, message, f, known);
   }
+  // Then every unset field (declaration order), except singular sub-messages and oneofs.
   const auto* d = message.GetDescriptor();
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
     if ((!f->is_repeated() && f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE) ||
-        f->containing_oneof() != nullptr || !allowed(f, known) || out.contains(f->json_name())) {
+        f->containing_oneof() != nullptr || !allowed(f, known) ||
+        std::find(set.begin(), set.end(), f) != set.end()) {
       continue;
     }
-    if (f->is_map()) {
-      out[f->json_name()] = Json::object();
-    } else if (f->is_repeated()) {
-      out[f->json_name()] = Json::array();
-    } else {
-      out[f->json_name()] = fieldValue(message, f, known);
-    }
+    key(f);
+    appendField(out, message, f, known);
   }
-  return out;
+  out += '}';
 }
 
 void collect(const Json& v, KnownJsonNames& names) {
@@ -179,8 +198,14 @@ KnownJsonNames collectJsonNames(const Json& sidecar) {
   return names;
 }
 
+std::string messageToPyJson(const gp::Message& message, const KnownJsonNames* known) {
+  std::string out;
+  appendMessage(out, message, known);
+  return out;
+}
+
 Json messageToDict(const gp::Message& message, const KnownJsonNames* known) {
-  return toDict(message, known);
+  return parseJson(messageToPyJson(message, known), message.GetDescriptor()->name());
 }
 
 }  // namespace flop::model

@@ -220,7 +220,7 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
   } else {
     plan.put(".lock", "");
     plan.put(kPipelinePath, pipelineBytes);
-    plan.put(std::string(kPipelinePath) + ".json", pyDumps(messageToDict(*pipeline)));
+    plan.put(std::string(kPipelinePath) + ".json", messageToPyJson(*pipeline));
   }
 
   for (const auto& comp : meta.components) {
@@ -262,7 +262,7 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
         });
         if (writeJson) {
           plan.generate(paramJsonPath, [deferred, known] {
-            auto text = pyDumps(messageToDict(deferred->get(), known ? &*known : nullptr));
+            auto text = messageToPyJson(deferred->get(), known ? &*known : nullptr);
             deferred->message.reset();
             return text;
           });
@@ -274,7 +274,7 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
           if (newMessage(metaDef.messageName)) {
             auto parsed =
                 parseBuffer(metaDef.messageName, src.read(metaPath), loc + ":" + metaPath);
-            plan.put(metaPath + ".json", pyDumps(messageToDict(*parsed)));
+            plan.put(metaPath + ".json", messageToPyJson(*parsed));
           } else if (src.has(metaPath + ".json")) {
             plan.keep(metaPath + ".json");
           }

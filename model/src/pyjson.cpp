@@ -63,6 +63,8 @@ void appendEscapedCodeUnit(std::string& out, unsigned unit) {
   out += buf;
 }
 
+}  // namespace
+
 // json.dumps string escaping with ensure_ascii=True.
 void appendPyString(std::string& out, const std::string& s) {
   out += '"';
@@ -129,6 +131,8 @@ void appendPyString(std::string& out, const std::string& s) {
   }
   out += '"';
 }
+
+namespace {
 
 void dump(std::string& out, const Json& v, int indent, int level) {
   const bool pretty = indent >= 0;

@@ -19,7 +19,12 @@ using KnownJsonNames = std::set<std::string>;
 // Collects every object key in a sidecar (map keys included; harmless as a filter).
 KnownJsonNames collectJsonNames(const Json& sidecar);
 
-// MessageToDict; when `known` is given, fields whose JSON name is not in it are left out.
+// json.dumps(MessageToDict(message)) written straight to text (sidecars can be hundreds of MB;
+// no intermediate tree). When `known` is given, fields whose JSON name is not in it are left out.
+std::string messageToPyJson(const google::protobuf::Message& message,
+                            const KnownJsonNames* known = nullptr);
+
+// The same as a JSON value (for inspection and tests).
 Json messageToDict(const google::protobuf::Message& message, const KnownJsonNames* known = nullptr);
 
 }  // namespace flop::model

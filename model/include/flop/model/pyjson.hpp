@@ -21,6 +21,9 @@ std::string pyDumps(const Json& value);
 // Python json.dumps(value, indent=N): newline + N spaces per level, "," / ": " separators.
 std::string pyDumpsIndented(const Json& value, int indent);
 
+// Appends a JSON string literal exactly as json.dumps writes it (ensure_ascii).
+void appendPyString(std::string& out, const std::string& s);
+
 // Python repr() of a float: shortest round-trip digits, exponent form below 1e-4 or from 1e16.
 std::string pyFloatRepr(double value);
 
