@@ -1,12 +1,13 @@
-#include "yaml_json.hpp"
+#include "crd_yaml.hpp"
 
-#include <cstdlib>
 #include <regex>
 #include <stdexcept>
 
 #include <yaml-cpp/yaml.h>
 
-namespace flop::api::testing {
+#include "flop/error.hpp"
+
+namespace flop::api::tools {
 
 namespace {
 nlohmann::json plain_scalar(const std::string& text) {
@@ -42,13 +43,19 @@ nlohmann::json to_json(const YAML::Node& node) {
     case YAML::NodeType::Undefined:
       break;
   }
-  throw std::runtime_error("undefined YAML node");
+  throw Error("undefined YAML node");
 }
 }  // namespace
 
 std::vector<nlohmann::json> load_yaml_documents(const std::filesystem::path& file) {
   std::vector<nlohmann::json> out;
-  for (const auto& doc : YAML::LoadAllFromFile(file.string())) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAllFromFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw InvalidInput(file.string(), e.what());
+  }
+  for (const auto& doc : docs) {
     if (!doc.IsNull()) out.push_back(to_json(doc));
   }
   return out;
@@ -57,20 +64,10 @@ std::vector<nlohmann::json> load_yaml_documents(const std::filesystem::path& fil
 nlohmann::json load_yaml(const std::filesystem::path& file) {
   auto docs = load_yaml_documents(file);
   if (docs.size() != 1) {
-    throw std::runtime_error(file.string() + ": expected one YAML document, found " +
-                             std::to_string(docs.size()));
+    throw InvalidInput(file.string(),
+                       "expected one YAML document, found " + std::to_string(docs.size()));
   }
   return docs.front();
 }
 
-std::filesystem::path source_dir() {
-  if (const char* dir = std::getenv("FLOP_SOURCE_DIR"); dir != nullptr && *dir != '\0') return dir;
-  return FLOP_SOURCE_DIR_DEFAULT;
-}
-
-nlohmann::json crd_schema(const std::string& crd_file_name) {
-  const auto crd = load_yaml(source_dir() / "crds" / crd_file_name);
-  return crd.at("spec").at("versions").at(0).at("schema").at("openAPIV3Schema");
-}
-
-}  // namespace flop::api::testing
+}  // namespace flop::api::tools

@@ -1,22 +1,16 @@
 #pragma once
-// Test support: YAML files (CRDs, examples) as nlohmann::json, with YAML 1.2 core-schema typing
-// of plain scalars (quoted scalars always stay strings, as the API server reads them).
+// YAML files (CRDs, example CRs) as nlohmann::json, typing plain scalars by the YAML 1.2 core
+// schema; quoted scalars stay strings, as the API server reads them.
 #include <filesystem>
-#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-namespace flop::api::testing {
+namespace flop::api::tools {
 
-// Every document of a YAML file.
+// Every non-empty document of a YAML file. Throws flop::InvalidInput on unreadable YAML.
 std::vector<nlohmann::json> load_yaml_documents(const std::filesystem::path& file);
-// The single document of a YAML file (fails the test helper with an exception otherwise).
+// The single document of a YAML file; throws flop::InvalidInput when there is not exactly one.
 nlohmann::json load_yaml(const std::filesystem::path& file);
 
-std::filesystem::path source_dir();  // FLOP_SOURCE_DIR or the compiled-in source path
-
-// The openAPIV3Schema of a CRD file's only version.
-nlohmann::json crd_schema(const std::string& crd_file_name);
-
-}  // namespace flop::api::testing
+}  // namespace flop::api::tools

@@ -16,7 +16,7 @@
 #include "flop/api/flcluster.hpp"
 #include "flop/api/modelmigration.hpp"
 #include "flop/error.hpp"
-#include "yaml_json.hpp"
+#include "test_support.hpp"
 
 namespace flop::api {
 namespace {
