@@ -112,6 +112,82 @@ KUBECONFIG="$kc" kubectl get flclusters -n "$other" >/dev/null 2>&1 && bad "toke
 rc=0; KUBECONFIG="$kc" timeout 3 kubectl get federatedjobs -n "$watched" --watch >/dev/null 2>&1 || rc=$?
 [[ $rc == 124 ]] && ok "token watches FederatedJobs in $watched" || bad "watch ended with $rc"
 
+# The writes a reconcile makes, done for real with the token: children with a controller
+# ownerReference (blockOwnerDeletion needs flclusters/finalizers), status via the subresource,
+# a finalizer, an Event, deleting a step Job.
+kubectl apply --server-side -n "$watched" -f "$src/deploy/examples/flcluster-party-100.yaml" >/dev/null
+uid="$(kubectl get flcluster party-100 -n "$watched" -o jsonpath='{.metadata.uid}')"
+owner="ownerReferences: [{apiVersion: $g/v1alpha1, kind: FLCluster, name: party-100, uid: $uid, controller: true, blockOwnerDeletion: true}]"
+as_op() { KUBECONFIG="$kc" kubectl -n "$watched" "$@"; }
+# The controllers server-side apply most children (FLCluster) and create others (ModelMigration's
+# PVC, ConfigMap, Jobs; FLCluster's token Secret): each is written the way the code writes it.
+child() { # description, manifest [create]
+  local out rc=0
+  if [[ "${3:-apply}" == create ]]; then out="$(as_op create -f - <<<"$2" 2>&1)" || rc=$?; else
+    out="$(as_op apply --server-side --field-manager=fl-operator -f - <<<"$2" 2>&1)" || rc=$?; fi
+  if [[ $rc == 0 ]]; then ok "operator identity can ${3:-apply} $1"; else bad "operator identity cannot ${3:-apply} $1"; echo "$out" | sed 's/^/     /'; fi
+}
+meta() { printf 'metadata: {name: %s, %s}' "$1" "$owner"; }
+child "an owned ConfigMap" "apiVersion: v1
+kind: ConfigMap
+$(meta party-100-fl-config)
+data: {config.json: '{}'}"
+child "an owned step-result ConfigMap" "apiVersion: v1
+kind: ConfigMap
+$(meta party-100-step-result)
+data: {result: '{}'}" create
+child "an owned Secret" "apiVersion: v1
+kind: Secret
+$(meta party-100-scheduler-token)
+stringData: {token: t}" create
+child "an owned Service" "apiVersion: v1
+kind: Service
+$(meta party-100-scheduler)
+spec: {ports: [{port: 6667}], selector: {app: s}}"
+child "an owned StatefulSet" "apiVersion: apps/v1
+kind: StatefulSet
+$(meta party-100-server)
+spec: {replicas: 0, serviceName: party-100-server, selector: {matchLabels: {app: s}}, template: {metadata: {labels: {app: s}}, spec: {containers: [{name: s, image: registry.invalid/none:1}]}}}"
+child "an owned Deployment" "apiVersion: apps/v1
+kind: Deployment
+$(meta party-100-scheduler)
+spec: {replicas: 0, selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}, spec: {containers: [{name: d, image: registry.invalid/none:1}]}}}"
+child "an owned HorizontalPodAutoscaler" "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+$(meta party-100-servers)
+spec: {scaleTargetRef: {apiVersion: $g/v1alpha1, kind: FLCluster, name: party-100}, minReplicas: 1, maxReplicas: 2, metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]}"
+child "an owned PersistentVolumeClaim" "apiVersion: v1
+kind: PersistentVolumeClaim
+$(meta party-100-workspace)
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}" create
+child "an owned Job" "apiVersion: batch/v1
+kind: Job
+$(meta party-100-step)
+spec: {backoffLimit: 0, template: {spec: {restartPolicy: Never, containers: [{name: s, image: registry.invalid/none:1}]}}}" create
+as_op delete job party-100-step --wait=false >/dev/null && ok "operator identity deletes a Job" || bad "cannot delete a Job"
+as_op patch flcluster party-100 --type=merge -p '{"metadata":{"finalizers":["federatedlearning.dev/test"]}}' >/dev/null \
+  && ok "operator identity adds a finalizer" || bad "cannot add a finalizer"
+as_op patch flcluster party-100 --subresource=status --type=merge \
+  -p '{"status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"False","reason":"RbacTest","message":"written with the operator token","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}' >/dev/null \
+  && ok "operator identity patches status" || bad "cannot patch status"
+as_op get flcluster party-100 -o json | jq '.status.phase = "Pending"' | as_op replace --subresource=status -f - >/dev/null \
+  && ok "operator identity updates status (PUT /status)" || bad "cannot update status"
+as_op delete pod --ignore-not-found nonexistent-pod >/dev/null && ok "operator identity may delete pods" || bad "cannot delete pods"
+as_op create -f - >/dev/null <<EV && ok "operator identity records an Event" || bad "cannot create an Event"
+apiVersion: v1
+kind: Event
+metadata: {name: party-100.rbac-test}
+involvedObject: {apiVersion: $g/v1alpha1, kind: FLCluster, name: party-100, namespace: $watched, uid: $uid}
+reason: RbacTest
+message: created with the operator token
+type: Normal
+source: {component: fl-operator}
+EV
+as_op patch flcluster party-100 --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null \
+  && ok "operator identity removes its finalizer" || bad "cannot remove the finalizer"
+as_op get secret party-100-scheduler-token -o name >/dev/null || bad "cannot read its Secret"
+kubectl delete flcluster party-100 -n "$watched" --wait=false >/dev/null
+
 # 2. fl-operator with that identity.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 hp="$(free_port)" mp="$(free_port)"
