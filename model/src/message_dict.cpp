@@ -75,7 +75,8 @@ void appendScalar(std::string& out, const gp::Message& m, const gp::FieldDescrip
       out += '"' + std::to_string(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f)) + '"';
       break;
     case T::CPPTYPE_UINT64:
-      out += '"' + std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f)) + '"';
+      out +=
+          '"' + std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f)) + '"';
       break;
     case T::CPPTYPE_DOUBLE:
       appendDouble(out, rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
@@ -107,12 +108,18 @@ std::string mapKey(const gp::Message& entry) {
   const auto* r = entry.GetReflection();
   using T = gp::FieldDescriptor;
   switch (f->cpp_type()) {
-    case T::CPPTYPE_INT32: return std::to_string(r->GetInt32(entry, f));
-    case T::CPPTYPE_INT64: return std::to_string(r->GetInt64(entry, f));
-    case T::CPPTYPE_UINT32: return std::to_string(r->GetUInt32(entry, f));
-    case T::CPPTYPE_UINT64: return std::to_string(r->GetUInt64(entry, f));
-    case T::CPPTYPE_BOOL: return r->GetBool(entry, f) ? "true" : "false";
-    default: return r->GetString(entry, f);
+    case T::CPPTYPE_INT32:
+      return std::to_string(r->GetInt32(entry, f));
+    case T::CPPTYPE_INT64:
+      return std::to_string(r->GetInt64(entry, f));
+    case T::CPPTYPE_UINT32:
+      return std::to_string(r->GetUInt32(entry, f));
+    case T::CPPTYPE_UINT64:
+      return std::to_string(r->GetUInt64(entry, f));
+    case T::CPPTYPE_BOOL:
+      return r->GetBool(entry, f) ? "true" : "false";
+    default:
+      return r->GetString(entry, f);
   }
 }
 

@@ -1,11 +1,13 @@
 #include "flop/model/migrate.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "flop/error.hpp"
 #include "flop/model/converters.hpp"
@@ -526,9 +528,21 @@ MigrateOutcome migrate(const MigrateRequest& request, const fs::path& path,
   if (!fs::is_directory(options.outputDir)) {
     throw InvalidInput(options.outputDir.string(), "output directory does not exist");
   }
-  for (const auto& copy : findPartyCopies(request, path, options)) {
-    outcome.parties.push_back(migrateCopy(request, copy, options, outcome.newModelVersion));
+  // Parties are independent: migrate them concurrently, a few at a time.
+  const auto copies = findPartyCopies(request, path, options);
+  outcome.parties.resize(copies.size());
+  const size_t workers =
+      std::max<size_t>(1, std::min<size_t>(copies.size(), std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < copies.size(); i = next++) {
+        outcome.parties[i] = migrateCopy(request, copies[i], options, outcome.newModelVersion);
+      }
+    });
   }
+  for (auto& t : pool) t.join();
   return outcome;
 }
 
