@@ -52,8 +52,8 @@ render() { helm template t "$chart" --kube-version "$kv" "$@"; }
 check() { # description, command
   if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
 }
-check "one replica: no --leader-elect, Recreate" \
-  '! render | grep -q -- "--leader-elect$" && render | grep -q "type: Recreate"'
+check "one replica: no --leader-elect, no surge (never two reconcilers)" \
+  '! render | grep -q -- "--leader-elect$" && render | grep -q "maxSurge: 0"'
 check "three replicas: --leader-elect in the release namespace" \
   'render -n ops --set replicaCount=3 | grep -q -- "- --leader-elect$" && render -n ops --set replicaCount=3 | grep -q -- "--leader-election-namespace=ops"'
 check "namespaced: Roles in each namespace, no ClusterRole(Binding)" \

@@ -108,6 +108,12 @@ kubectl apply --server-side -n "$ns" -f "$tmp/scaling-cr.yaml" >/dev/null
   && ok "existing FLCluster survived the upgrade" || bad "existing FLCluster changed identity"
 kubectl get deployment -n "$ns" -l app.kubernetes.io/instance="$rel" -o jsonpath='{.items[0].spec.template.spec.containers[0].args}' \
   | grep -q -- '--leader-elect' && ok "2 replicas run with --leader-elect" || bad "no --leader-elect after scaling to 2"
+# ... and back to one replica (the Deployment strategy must allow both directions).
+if out="$(helm upgrade "$rel" "$src/charts/fl-operator" -n "$ns" --set replicaCount=1 --wait --timeout 180s 2>&1)"; then
+  ok "helm upgrade back to 1 replica"
+else
+  bad "helm upgrade back to 1 replica"; echo "$out"
+fi
 for c in "${crds[@]}"; do
   [[ "$(kubectl get crd "$c" -o jsonpath='{.metadata.annotations.helm\.sh/resource-policy}')" == keep ]] \
     || bad "$c lacks helm.sh/resource-policy: keep"
