@@ -62,6 +62,8 @@ check "security context: non-root, read-only root, no escalation, caps dropped, 
   'out="$(render)"; grep -q "runAsNonRoot: true" <<<"$out" && grep -q "readOnlyRootFilesystem: true" <<<"$out" && grep -q "allowPrivilegeEscalation: false" <<<"$out" && grep -q -A1 "drop:" <<<"$out" && grep -q "type: RuntimeDefault" <<<"$out"'
 check "image follows appVersion and the Dockerfile's uid" \
   'app="$(sed -n "s/^appVersion: \"\(.*\)\"/\1/p" "$chart/Chart.yaml")"; render | grep -q "image: \".*:$app\"" && grep -q "^USER 65532:65532" "$FLOP_SOURCE_DIR/Dockerfile" && render | grep -q "runAsUser: 65532"'
+check "step Jobs default to the operator image (FLOP_STEP_IMAGE), overridable" \
+  'render | grep -A1 "name: FLOP_STEP_IMAGE" | grep -q "value: \"ghcr.io/.*fl-operator:" && render --set stepImage=r.example/fl-model:1 | grep -A1 "name: FLOP_STEP_IMAGE" | grep -q "r.example/fl-model:1"'
 check "kubeVersion: refuses Kubernetes 1.28 (no GA CRD validation rules)" \
   '! helm template t "$chart" --kube-version 1.28.9 >/dev/null 2>&1 && helm template t "$chart" --kube-version 1.29.0 >/dev/null'
 exit $fail
