@@ -12,6 +12,8 @@ using json = nlohmann::json;
 
 constexpr std::string_view kContainerName = "fl-model";
 constexpr std::string_view kResultFileEnv = "FL_MODEL_RESULT_FILE";
+constexpr std::string_view kAuthorizationEnv = "FL_MODEL_AUTHORIZATION";
+constexpr std::string_view kAuthorizationKey = "authorization";
 
 bool isHttpUrl(std::string_view url) {
   return url.starts_with("http://") || url.starts_with("https://");
@@ -68,7 +70,7 @@ json jobSkeleton(const MigrationJobContext& context, const PartyMigration& party
   json container = {
       {"name", kContainerName},
       {"image", settings.image},
-      {"command", json::array({"fl-model"})},
+      {"command", json::array({"/bin/sh", "-c", std::string(kStepWrapper), "fl-model"})},
       {"args", std::move(args)},
       {"env", json::array({{{"name", kResultFileEnv}, {"value", paths::kTerminationLog}}})},
       {"resources", settings.resources},
@@ -150,7 +152,12 @@ std::string sourceArchivePath(const MigrationJobContext& context, const PartyMig
 
 std::string migratedDir() { return std::string(paths::kWorkspace) + "/migrated"; }
 
-std::string importConfPath() { return migratedDir() + "/import_model.json"; }
+std::string importConfPath(const MigrationJobContext& context, const PartyMigration& party) {
+  // fl-model migrate names it after the migrated archive.
+  return migratedDir() + "/" +
+         partyModelId(party.role, party.targetPartyId, context.plan.newModelId) + "_" +
+         context.plan.newModelVersion + ".import_model.json";
+}
 
 nlohmann::ordered_json migrateConf(const MigrationRequest& request, const MigrationPlan& plan,
                                    std::string_view federatedMode) {
@@ -254,20 +261,21 @@ json buildImportJob(const MigrationJobContext& context, const PartyMigration& pa
                     const ImportTarget& target) {
   validateContext(context);
   if (!isHttpUrl(target.flowUrl)) throw InvalidInput("target.flowUrl", "must be an http(s) URL");
-  json job = jobSkeleton(context, party, Step::Import, attempt,
-                         json::array({"import", "--flow", target.flowUrl, "-c", importConfPath()}));
+  json job = jobSkeleton(
+      context, party, Step::Import, attempt,
+      json::array({"import", "--flow", target.flowUrl, "-c", importConfPath(context, party)}));
   if (!target.authSecretName) return job;
   const std::string& secret = *target.authSecretName;
+  // fl-model reads the Authorization header value from its env or from --auth-file.
   if (target.authMode == ImportTarget::AuthMode::Env) {
-    // The keys FLCluster's FATE-Flow auth Secret carries.
-    for (const auto& [env, key] : {std::pair{"FATE_FLOW_APP_KEY", "appKey"},
-                                   std::pair{"FATE_FLOW_APP_SECRET", "appSecret"}}) {
-      container(job)["env"].push_back(
-          {{"name", env}, {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", key}}}}}});
-    }
+    container(job)["env"].push_back(
+        {{"name", kAuthorizationEnv},
+         {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", kAuthorizationKey}}}}}});
     return job;
   }
-  container(job)["env"].push_back({{"name", "FATE_FLOW_AUTH_DIR"}, {"value", paths::kFlowAuth}});
+  container(job)["args"].push_back("--auth-file");
+  container(job)["args"].push_back(std::string(paths::kFlowAuth) + "/" +
+                                   std::string(kAuthorizationKey));
   container(job)["volumeMounts"].push_back(
       {{"name", "flow-auth"}, {"mountPath", paths::kFlowAuth}, {"readOnly", true}});
   volumes(job).push_back(

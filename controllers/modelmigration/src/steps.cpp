@@ -23,11 +23,23 @@ std::optional<std::chrono::duration<double>> durationOf(const ObservedJob& job) 
   return std::chrono::duration<double>(*job.completionTime - *job.startTime);
 }
 
-// Reads a field from the top level or from FATE's `data` object.
+// The one party entry of a fan-out result, data.detail.<role>.<party>, if there is exactly one.
+const nlohmann::json* singleDetail(const nlohmann::json& data) {
+  auto detail = data.find("detail");
+  if (detail == data.end() || !detail->is_object() || detail->size() != 1) return nullptr;
+  const auto& parties = detail->begin().value();
+  if (!parties.is_object() || parties.size() != 1) return nullptr;
+  return &parties.begin().value();
+}
+
+// Reads a field from the top level, FATE's `data` object, or its single per-party detail.
 const nlohmann::json* field(const nlohmann::json& doc, const char* name) {
   if (auto it = doc.find(name); it != doc.end() && !it->is_null()) return &*it;
-  if (auto data = doc.find("data"); data != doc.end() && data->is_object()) {
-    if (auto it = data->find(name); it != data->end() && !it->is_null()) return &*it;
+  auto data = doc.find("data");
+  if (data == doc.end() || !data->is_object()) return nullptr;
+  if (auto it = data->find(name); it != data->end() && !it->is_null()) return &*it;
+  if (const auto* party = singleDetail(*data); party && party->is_object()) {
+    if (auto it = party->find(name); it != party->end() && !it->is_null()) return &*it;
   }
   return nullptr;
 }
@@ -120,6 +132,17 @@ StepResult parseTerminationMessage(std::string_view message) {
   }
   if (auto it = doc.find("retmsg"); it != doc.end() && it->is_string()) {
     result.retmsg = truncated(it->get<std::string>());
+  }
+  // A fan-out's top-level retmsg is just "failed"; the party's own one says why.
+  if (auto data = doc.find("data"); data != doc.end() && data->is_object()) {
+    if (const auto* party = singleDetail(*data); party && party->is_object()) {
+      const auto code = party->find("retcode");
+      const auto msg = party->find("retmsg");
+      if (code != party->end() && code->is_number_integer() && code->get<int>() != 0 &&
+          msg != party->end() && msg->is_string()) {
+        result.retmsg = truncated(msg->get<std::string>());
+      }
+    }
   }
   return result;
 }

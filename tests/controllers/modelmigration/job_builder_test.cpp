@@ -56,7 +56,12 @@ void expectCommonJobShape(const json& job, Step step, int attempt) {
   EXPECT_EQ(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
   const json& c = container(job);
   EXPECT_EQ(c["image"], "ghcr.io/example/fl-operator:0.1.0");
-  EXPECT_EQ(c["command"], json::array({"fl-model"}));
+  EXPECT_EQ(c["command"], json::array({"/bin/sh", "-c", std::string(kStepWrapper), "fl-model"}));
+  bool resultFile = false;
+  for (const auto& env : c["env"]) {
+    resultFile |= env["name"] == "FL_MODEL_RESULT_FILE" && env["value"] == "/dev/termination-log";
+  }
+  EXPECT_TRUE(resultFile);
   EXPECT_EQ(c["securityContext"]["allowPrivilegeEscalation"], false);
   EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], true);
   EXPECT_EQ(c["securityContext"]["runAsNonRoot"], true);
@@ -130,21 +135,25 @@ TEST(ImportJob, CredentialsComeFromTheSecretNeverArgv) {
   expectCommonJobShape(job, Step::Import, 1);
   EXPECT_EQ(container(job)["args"],
             json::array({"import", "--flow", "http://fateflow.party-99:9380", "-c",
-                         "/workspace/migrated/import_model.json"}));
+                         "/workspace/migrated/guest#99#arbiter-100#guest-99#host-100#model_"
+                         "202311221053219843970.import_model.json"}));
   int secretRefs = 0;
   for (const auto& env : container(job)["env"]) {
     if (env.contains("valueFrom")) {
+      EXPECT_EQ(env["name"], "FL_MODEL_AUTHORIZATION");
       EXPECT_EQ(env["valueFrom"]["secretKeyRef"]["name"], "flow-auth");
+      EXPECT_EQ(env["valueFrom"]["secretKeyRef"]["key"], "authorization");
       ++secretRefs;
     }
   }
-  EXPECT_EQ(secretRefs, 2);
+  EXPECT_EQ(secretRefs, 1);
 
   target.authMode = ImportTarget::AuthMode::File;
   job = buildImportJob(seedContext(), kGuest, 1, target);
   EXPECT_EQ(container(job)["volumeMounts"].back()["mountPath"], "/var/run/secrets/fate-flow");
   EXPECT_EQ(container(job)["volumeMounts"].back()["readOnly"], true);
   EXPECT_EQ(job["spec"]["template"]["spec"]["volumes"].back()["secret"]["secretName"], "flow-auth");
+  EXPECT_EQ(container(job)["args"].back(), "/var/run/secrets/fate-flow/authorization");
   EXPECT_EQ(container(job)["args"].dump().find("flow-auth"), std::string::npos);
 }
 

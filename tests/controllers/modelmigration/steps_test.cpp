@@ -49,6 +49,19 @@ TEST(ParseTerminationMessage, ReadsFlModelResult) {
   EXPECT_EQ(result.artifactPath, "/workspace/x.zip");
 }
 
+TEST(ParseTerminationMessage, ReadsTheSinglePartyDetailOfAMigrateResult) {
+  auto result = parseTerminationMessage(
+      R"({"retcode":0,"retmsg":"success","data":{"detail":{"guest":{"9999":{"retcode":0,)"
+      R"("retmsg":"ok","path":"/workspace/migrated/a.zip","sha256":"beef"}}},"guest":{"9999":0}}})");
+  EXPECT_EQ(result.sha256, "beef");
+  EXPECT_EQ(result.artifactPath, "/workspace/migrated/a.zip");
+  result = parseTerminationMessage(
+      R"({"retcode":101,"retmsg":"failed","data":{"detail":{"guest":{"9999":{"retcode":100,)"
+      R"("retmsg":"Pipeline buffer is corrupt"}}}}})");
+  EXPECT_EQ(result.retcode, 101);
+  EXPECT_EQ(result.retmsg, "Pipeline buffer is corrupt");
+}
+
 TEST(ParseTerminationMessage, GarbageBecomesTheMessage) {
   const auto result = parseTerminationMessage("panic: segfault in converter\n");
   EXPECT_FALSE(result.retcode);

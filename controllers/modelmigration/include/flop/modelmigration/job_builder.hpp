@@ -26,6 +26,13 @@ inline constexpr std::string_view kTerminationLog = "/dev/termination-log";
 inline constexpr std::string_view kMigrateConfKey = "migrate_model.json";
 }  // namespace paths
 
+// Every step container runs `/bin/sh -c WRAPPER fl-model ARGS...`: fl-model with exactly ARGS,
+// its one-line JSON result (stdout) copied into the termination message for the operator and
+// echoed to the log, and fl-model's exit code kept. ARGS are positional parameters, never
+// spliced into the script, so no value from a spec is ever parsed by the shell.
+inline constexpr std::string_view kStepWrapper =
+    R"(fl-model "$@" >"$FL_MODEL_RESULT_FILE"; rc=$?; cat "$FL_MODEL_RESULT_FILE"; exit $rc)";
+
 struct OwnerReference {
   std::string apiVersion;
   std::string kind;
@@ -77,7 +84,7 @@ struct MigrationJobContext {
 std::string workspaceSubPath(const MigrationJobContext& context, const PartyMigration& party);
 std::string sourceArchivePath(const MigrationJobContext& context, const PartyMigration& party);
 std::string migratedDir();
-std::string importConfPath();
+std::string importConfPath(const MigrationJobContext& context, const PartyMigration& party);
 
 // FATE's migrate_model.json for this migration, with unify_model_version set to the planned
 // version so every party migrates to the same one.
