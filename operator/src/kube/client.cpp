@@ -264,6 +264,11 @@ Json Client::applyStatus(const ResourceRef& r, const Json& object,
       &object, "application/apply-patch+yaml");
 }
 
+Json Client::createSubresource(const ResourceRef& r, const std::string& ns, const std::string& name,
+                               const std::string& subresource, const Json& body) const {
+  return callJson("POST", r.objectPath(ns, name, subresource), &body, kJson);
+}
+
 Json Client::getScale(const ResourceRef& r, const std::string& ns, const std::string& name) const {
   return callJson("GET", r.objectPath(ns, name, "scale"), nullptr, "");
 }

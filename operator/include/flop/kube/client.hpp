@@ -86,6 +86,9 @@ class Client {
   // Server-side apply of the full intent in `object` (apiVersion, kind, metadata.name, ...).
   Json apply(const ResourceRef& r, const Json& object, const ApplyOptions& options) const;
   Json applyStatus(const ResourceRef& r, const Json& object, const ApplyOptions& options) const;
+  // POST to a subresource (serviceaccounts/token, pods/eviction).
+  Json createSubresource(const ResourceRef& r, const std::string& ns, const std::string& name,
+                         const std::string& subresource, const Json& body) const;
   Json getScale(const ResourceRef& r, const std::string& ns, const std::string& name) const;
   Json scale(const ResourceRef& r, const std::string& ns, const std::string& name,
              int replicas) const;
