@@ -92,8 +92,8 @@ void FederatedJobReconciler::writeStatus(Round& round) {
   nlohmann::json wanted = round.job.status;
   nlohmann::json patch = mergePatch(round.served.value("status", nlohmann::json::object()), wanted);
   if (patch.empty()) return;
-  round.served = client_.patch(federatedJobResource(), round.ns, round.name, kube::PatchType::Merge,
-                               {{"status", patch}}, "status");
+  round.served = client_.patch(federatedJobResource(), round.ns, round.name,
+                               kube::PatchType::MergePatch, {{"status", patch}}, "status");
 }
 
 void FederatedJobReconciler::setFinalizer(Round& round, bool present) {
@@ -105,8 +105,8 @@ void FederatedJobReconciler::setFinalizer(Round& round, bool present) {
       {"metadata",
        {{"finalizers", finalizers},
         {"resourceVersion", round.served["metadata"].value("resourceVersion", "")}}}};
-  round.served =
-      client_.patch(federatedJobResource(), round.ns, round.name, kube::PatchType::Merge, patch);
+  round.served = client_.patch(federatedJobResource(), round.ns, round.name,
+                               kube::PatchType::MergePatch, patch);
   round.job.metadata.resourceVersion = round.served["metadata"].value("resourceVersion", "");
 }
 
