@@ -190,6 +190,8 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
   rewritePipeline(*pipeline, target, pipelineWhere);
   const std::string pipelineBytes = serialize(*pipeline);
 
+  std::map<std::string, uint64_t> sizes;
+  for (const auto& e : src.entries()) sizes[e.path] = e.size;
   Plan plan;
   DefineMeta newMeta;  // 1.9+: regenerated from what was saved
   const bool fate18 = !db && flow == FlowGeneration::Copy17to18 && !layout.fateVersion.empty() &&
@@ -286,9 +288,10 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
       } else if (db) {
         for (const auto& b : alias.buffers) {
           const auto path = bufferPath(comp.name, alias.alias, b.modelName);
-          const auto bytes = src.read(path);
+          if (!src.has(path)) throw InvalidInput(loc + ":" + path, "buffer missing");
           // FATE re-serializes every buffer; an empty one is written as 0 bytes from 1.7 on.
-          if (bytes == kEmptyFill) {
+          // (Only 5-byte entries can be the fill message: large buffers are never read here.)
+          if (sizes.at(path) == kEmptyFill.size() && src.read(path) == kEmptyFill) {
             plan.put(path, "");
           } else {
             plan.keep(path);
@@ -434,7 +437,8 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
     out.output = finalOutput;
     out.importConf = importConf;
     if (options.format == OutputFormat::Zip) {
-      out.sha256 = fileSha256Hex(finalOutput);
+      // No sha256 here: hashing would read the whole output again (the import step and
+      // `fl-model pack` compute it when it is needed).
       // FATE 1.5.2-1.8 write a `.sha1` sidecar; 1.9+ do not.
       const bool sha1Sidecar = flow == FlowGeneration::Copy17to18 ||
                                (flow == FlowGeneration::Copy15to16 && layout.hasLock);

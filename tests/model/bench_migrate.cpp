@@ -318,7 +318,7 @@ int main(int argc, char** argv) {
   std::printf("bench1 ratio migrate/cp: %.2f (target <= 1.5), RSS target <= 64 MB\n",
               m1.seconds / cp.seconds);
   failures += m1.exitCode != 0;
-  fs::remove_all(root / "in1");
+  if (!std::getenv("FL_MODEL_BENCH_KEEP")) fs::remove_all(root / "in1");
   fs::remove_all(root / "out1");
   fs::remove_all(root / "cp1");
 
