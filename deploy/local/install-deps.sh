@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build clang clang-format libclang-rt-14-dev pkg-config
+  g++ cmake ninja-build clang clang-format libclang-rt-14-dev pkg-config ccache
   # libraries (cpprestsdk needs OpenSSL and Boost linked explicitly)
   libcpprest-dev libboost-system-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libzip-dev zipcmp zipmerge ziptool
   prometheus-cpp-dev libspdlog-dev libfmt-dev libprotobuf-dev protobuf-compiler
