@@ -1,0 +1,255 @@
+// "The Jobs really work": the reconciler (against the in-memory API server) creates the step
+// Jobs for FATE's seed migration; each Job is then executed on this machine exactly as specified
+// (command, args, env; volumes mapped to temp directories) with the real fl-model, against the
+// shared FATE 1.11 test models and the FATE-Flow double. The imported models must verify and
+// match what FATE itself produced for the same migration.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "fake_cluster.hpp"
+#include "flop/http/cpprest_transport.hpp"
+#include "flop/modelmigration/reconciler.hpp"
+#include "local_job_runner.hpp"
+
+namespace flop::modelmigration {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FakeCluster;
+using testing::LocalJobRunner;
+using Json = nlohmann::json;
+
+const std::string kNs = "fl";
+const std::string kCase = "v111_sbt_binning_selection_lr_3party";
+
+fs::path testdata() {
+  const char* dir = std::getenv("FLOP_TESTDATA_DIR");
+  return dir ? fs::path(dir) : fs::path(FLOP_SOURCE_DIR) / "../shared/testdata";
+}
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The FATE-Flow double as a child process of this test (stopped by its pid).
+class FateFlowDouble {
+ public:
+  explicit FateFlowDouble(const fs::path& stateDir) {
+    const fs::path portFile = stateDir / "port";
+    const std::string script =
+        std::string(FLOP_SOURCE_DIR) + "/tests/doubles/fateflow/fateflow_double.py";
+    pid_ = fork();
+    if (pid_ == 0) {
+      setenv("FLOP_FL_MODEL", FLOP_FL_MODEL_BINARY, 1);  // the double verifies every upload
+      execlp("python3", "python3", script.c_str(), "--port", "0", "--port-file", portFile.c_str(),
+             "--state-dir", stateDir.c_str(), "--fate-version", "1.11.1",
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 100 && port_.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      port_ = readFile(portFile);
+      while (!port_.empty() && (port_.back() == '\n' || port_.back() == ' ')) port_.pop_back();
+    }
+  }
+  ~FateFlowDouble() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string url() const { return "http://127.0.0.1:" + port_; }
+  bool up() const { return !port_.empty(); }
+  Json get(const std::string& path) const {
+    http::CppRestTransport transport;
+    http::Request request;
+    request.url = url() + path;
+    return Json::parse(transport.send(request).body);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string port_;
+};
+
+Json flcluster(const std::string& name, std::int64_t partyId, const std::string& flowUrl,
+               bool withStore) {
+  Json fate = {{"version", "1.11.4"}, {"flow", {{"url", flowUrl}}}};
+  if (withStore) {
+    fate["modelStore"] = {{"claimName", name + "-data"}, {"path", "fateflow/model_local_cache"}};
+  }
+  return {{"apiVersion", "federatedlearning.dev/v1alpha1"},
+          {"kind", "FLCluster"},
+          {"metadata", {{"name", name}, {"namespace", kNs}}},
+          {"spec", {{"partyId", partyId}, {"fate", fate}}},
+          {"status", {{"fate", {{"detectedVersion", "1.11.4"}}}}}};
+}
+
+// The case's migrate_model.json as a ModelMigration, key by key.
+Json migrationFromConf(const Json& conf) {
+  Json spec = {
+      {"modelId", conf["model_id"]},
+      {"modelVersion", conf["model_version"]},
+      {"role", conf["role"]},
+      {"migrateRole", conf["migrate_role"]},
+      {"migrateInitiator",
+       {{"role", conf["migrate_initiator"]["role"]},
+        {"partyId", conf["migrate_initiator"]["party_id"]}}},
+      {"executeParty", conf["execute_party"]},
+      {"jobParameters", {{"federatedMode", conf["job_parameters"]["federated_mode"]}}},
+      {"unifyModelVersion", conf["unify_model_version"]},
+      {"sources",
+       {{{"role", "guest"}, {"partyId", 9999}, {"clusterRef", {{"name", "party-9999"}}}},
+        {{"role", "host"}, {"partyId", 10000}, {"clusterRef", {{"name", "party-10000"}}}},
+        {{"role", "arbiter"}, {"partyId", 10000}, {"clusterRef", {{"name", "party-10000"}}}}}},
+      {"targets",
+       {{{"role", "guest"}, {"partyId", 99}, {"clusterRef", {{"name", "party-99"}}}},
+        {{"role", "host"}, {"partyId", 100}, {"clusterRef", {{"name", "party-100"}}}},
+        {{"role", "arbiter"}, {"partyId", 100}, {"clusterRef", {{"name", "party-100"}}}}}},
+      {"workspace", {{"claimName", "migration-ws"}}},
+      {"import", {{"enabled", true}}},
+      {"stepImage", "fl-operator:test"},
+  };
+  return {{"apiVersion", "federatedlearning.dev/v1alpha1"},
+          {"kind", "ModelMigration"},
+          {"metadata", {{"name", "seed"}, {"namespace", kNs}}},
+          {"spec", spec}};
+}
+
+// A digest of every file under `root` (path + bytes), to prove the source is untouched.
+std::string treeDigest(const fs::path& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) files[fs::relative(entry.path(), root)] = readFile(entry.path());
+  }
+  std::string all;
+  for (const auto& [path, bytes] : files)
+    all += path + '\0' + std::to_string(bytes.size()) + '\0' + bytes;
+  return std::to_string(std::hash<std::string>{}(all)) + "/" + std::to_string(files.size());
+}
+
+Json runFlModel(const std::vector<std::string>& args) {
+  std::string command = FLOP_FL_MODEL_BINARY;
+  for (const auto& a : args) command += " '" + a + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (pipe && fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  const int status = pipe ? pclose(pipe) : -1;
+  Json result = Json::parse(out, nullptr, false);
+  result["exit"] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TEST(JobsReallyWork, SeedMigrationJobsRunLocallyAndImportIntoFateFlow) {
+  const fs::path caseDir = testdata() / "fate-migration" / kCase;
+  ASSERT_TRUE(fs::exists(caseDir)) << caseDir;
+  const Json conf = Json::parse(readFile(caseDir / "migrate_conf.json"));
+  const Json facts = Json::parse(readFile(caseDir / "case.json"));
+
+  const fs::path root = fs::temp_directory_path() / ("mm-jobs-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  const fs::path pvcs = root / "pvcs";
+  // Each source party's FLCluster model store holds its model_local_cache copy.
+  for (const auto& [claim, role, party] : {std::tuple{"party-9999-data", "guest", "9999"},
+                                           std::tuple{"party-10000-data", "host", "10000"},
+                                           std::tuple{"party-10000-data", "arbiter", "10000"}}) {
+    const std::string dir =
+        std::string(role) + "#" + party + "#" + conf["model_id"].get<std::string>();
+    const fs::path cache = pvcs / claim / "fateflow/model_local_cache";
+    fs::create_directories(cache / dir);
+    fs::copy(caseDir / "input" / dir, cache / dir, fs::copy_options::recursive);
+  }
+  const std::string sourcesBefore = treeDigest(pvcs);
+
+  fs::create_directories(root / "double");
+  FateFlowDouble flow(root / "double");
+  ASSERT_TRUE(flow.up()) << "FATE-Flow double did not start";
+
+  FakeCluster cluster;
+  cluster.put(kFLClusters, flcluster("party-9999", 9999, flow.url(), true));
+  cluster.put(kFLClusters, flcluster("party-10000", 10000, flow.url(), true));
+  cluster.put(kFLClusters, flcluster("party-99", 99, flow.url(), false));
+  cluster.put(kFLClusters, flcluster("party-100", 100, flow.url(), false));
+  cluster.put(kModelMigrations, migrationFromConf(conf));
+
+  ReconcilerOptions options;
+  options.maxAttempts = 1;
+  ModelMigrationReconciler reconciler(cluster.client(),
+                                      {cluster.migrations, cluster.jobs, cluster.flclusters},
+                                      nullptr, nullptr, options);
+  const LocalJobRunner runner(pvcs, root / "scratch", fs::path(FLOP_FL_MODEL_BINARY).parent_path());
+  std::vector<std::string> executed;
+  for (int pass = 0; pass < 8; ++pass) {
+    cluster.sync();
+    reconciler.reconcile({kNs, "seed"});
+    for (const auto& job : cluster.list(kube::resources::jobs, kNs)) {
+      if (job.contains("status")) continue;
+      const auto run = runner.run(job, cluster);
+      EXPECT_EQ(run.exitCode, 0) << run.argv << "\n" << run.terminationMessage;
+      executed.push_back(kube::nameOf(job));
+      cluster.finishJob(kNs, kube::nameOf(job), run.exitCode == 0, run.terminationMessage);
+    }
+  }
+
+  const Json migration = *cluster.get(kModelMigrations, kNs, "seed");
+  ASSERT_EQ(migration["status"]["phase"], "Succeeded") << migration["status"].dump(2);
+  EXPECT_EQ(executed.size(), 9u);
+  EXPECT_EQ(migration["status"]["newModelId"], facts["expected_new_model_id"]);
+  EXPECT_EQ(migration["status"]["newModelVersion"], facts["expected_model_version"]);
+  EXPECT_EQ(treeDigest(pvcs), sourcesBefore) << "a source model store was modified";
+
+  // Every party landed in FATE-Flow under FATE's new ids, verified by the double with fl-model.
+  const Json models = flow.get("/_double/models")["models"];
+  const std::string newModelId = facts["expected_new_model_id"];
+  const std::string newVersion = facts["expected_model_version"];
+  const Json* imported = nullptr;
+  for (const auto& model : models) {
+    if (model["model_id"] == newModelId && model["model_version"] == newVersion) imported = &model;
+  }
+  ASSERT_TRUE(imported) << models.dump(2);
+  for (const auto& output : facts["outputs"]) {
+    const std::string partyKey =
+        output["role"].get<std::string>() + "#" + std::to_string(output["new_party_id"].get<int>());
+    ASSERT_TRUE((*imported)["files"].contains(partyKey)) << partyKey;
+    const std::string stored = (*imported)["files"][partyKey]["path"];
+    EXPECT_EQ(runFlModel({"verify", stored})["exit"], 0) << stored;
+
+    // Same model as FATE's own migration output for this party.
+    const Json ours = runFlModel({"inspect", stored});
+    const fs::path expectedZip =
+        caseDir / "expected" /
+        (output["party_model_id"].get<std::string>() + "_" + newVersion + ".zip");
+    const Json fate = runFlModel({"inspect", expectedZip.string()});
+    ASSERT_EQ(ours["retcode"], 0) << ours.dump();
+    ASSERT_EQ(fate["retcode"], 0) << fate.dump();
+    for (const char* key :
+         {"model_id", "model_version", "role", "party_id", "roles", "initiator"}) {
+      EXPECT_EQ(ours["data"].value(key, Json()), fate["data"].value(key, Json()))
+          << partyKey << " " << key;
+    }
+    EXPECT_EQ(ours["data"].value("components", Json()).size(),
+              fate["data"].value("components", Json()).size())
+        << partyKey;
+  }
+  // Results came back through the termination messages into status.
+  for (const auto& party : migration["status"]["parties"]) {
+    EXPECT_TRUE(party.contains("artifact")) << party.dump();
+    EXPECT_EQ(party["artifact"].value("sha256", "").size(), 64u) << party.dump();
+  }
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace flop::modelmigration
