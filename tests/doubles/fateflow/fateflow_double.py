@@ -239,6 +239,31 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def __init__(self, *args, **kwargs):
+        self.open_connections = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self):
+        """Down means down: kept-alive client connections die with the listener."""
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 class DoubleServer:
     """Owns the listening socket so the double can really go down and come back on its port."""
@@ -264,6 +289,7 @@ class DoubleServer:
             with self._lock:
                 self._server.shutdown()
                 self._server.server_close()
+                self._server.drop_connections()
             time.sleep(seconds)
             with self._lock:
                 for _ in range(100):

@@ -206,3 +206,16 @@ def test_down_refuses_connections_then_comes_back_on_the_same_port(double):
         except ConnectionRefusedError:
             assert time.time() < deadline
             time.sleep(0.1)
+
+
+def test_down_also_drops_kept_alive_connections(double):
+    conn = http.client.HTTPConnection("127.0.0.1", double.port, timeout=5)
+    conn.request("POST", "/v1/version/get", body=b"{}", headers={"Content-Type": "application/json"})
+    assert conn.getresponse().read()
+    double.post("/_double/down", {"seconds": 2.0})
+    time.sleep(0.5)
+    with pytest.raises((http.client.HTTPException, ConnectionError, OSError)):
+        conn.request("POST", "/v1/version/get", body=b"{}",
+                     headers={"Content-Type": "application/json"})
+        conn.getresponse().read()
+    conn.close()
