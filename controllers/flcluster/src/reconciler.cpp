@@ -52,10 +52,23 @@ Reconciler::Reconciler(const kube::Client& client, kube::Informer& clusters,
     : client_(client), clusters_(clusters), events_(events), options_(std::move(options)) {}
 
 kube::Result Reconciler::reconcile(const kube::Request& request) {
-  auto cached = clusters_.store().get(request.key());
-  if (!cached) return kube::Result::done();
+  try {
+    return reconcileOnce(request);
+  } catch (const kube::ApiError& e) {
+    // Someone else wrote the object first; nothing was called after a failed write: start over.
+    if (kube::isConflict(e)) return kube::Result::requeue();
+    throw;
+  }
+}
+
+kube::Result Reconciler::reconcileOnce(const kube::Request& request) {
+  if (!clusters_.store().get(request.key())) return kube::Result::done();
+  // Read through to the API server: the cache may not have our own last status write yet, and a
+  // stale resourceVersion would only buy a conflict.
+  auto fresh = client_.tryGet(kFLClusterResource, request.namespace_, request.name);
+  if (!fresh) return kube::Result::done();
   Pass pass;
-  pass.object = *cached;
+  pass.object = std::move(*fresh);
   pass.now = options_.now();
   pass.generation = kube::generationOf(pass.object);
   try {

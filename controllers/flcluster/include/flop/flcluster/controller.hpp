@@ -43,6 +43,7 @@ class Reconciler : public kube::Reconciler {
 
  private:
   struct Pass;
+  kube::Result reconcileOnce(const kube::Request& request);
   kube::Result reconcileMindSpore(Pass& pass);
   void reconcileFate(Pass& pass);
   void writeStatus(Pass& pass);
