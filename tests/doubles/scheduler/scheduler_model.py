@@ -153,7 +153,7 @@ class Scheduler:
     def record(self, event, **details):
         """Appends to the ordered log (tests check what happened before what)."""
         with self.lock:
-            entry = {"seq": len(self.log), "event": event, **details}
+            entry = {"seq": len(self.log), "event": event, "wall": time.time(), **details}
             self.log.append(entry)
             return entry
 

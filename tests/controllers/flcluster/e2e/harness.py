@@ -243,3 +243,27 @@ def server_pods(namespace):
     pods = kubectl_json("get", "pods", "-n", namespace, "-l", SERVER_LABEL)["items"]
     return sorted((p["metadata"]["name"] for p in pods if "deletionTimestamp" not in p["metadata"]),
                   key=ordinal)
+
+
+class FateFlowDouble:
+    """The FATE-Flow double (tests/doubles/fateflow) as a separate process."""
+
+    def __init__(self, workdir, version):
+        port_file = os.path.join(workdir, "fateflow.port")
+        self.log_file = open(os.path.join(workdir, "fateflow.log"), "ab")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(SOURCE, "tests/doubles/fateflow/fateflow_double.py"),
+                                      "--port", "0", "--port-file", port_file,
+                                      "--state-dir", os.path.join(workdir, "fateflow-state"),
+                                      "--fate-version", version],
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        wait_for("fateflow double port", lambda: os.path.exists(port_file) and open(port_file).read().strip(), 20)
+        with open(port_file) as f:
+            self.url = f"http://127.0.0.1:{int(f.read())}"
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log_file.close()

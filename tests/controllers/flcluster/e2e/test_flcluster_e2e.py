@@ -185,3 +185,43 @@ def test_autoscaling_creates_an_hpa_on_the_scale_subresource(env):
               "-p", '{"spec":{"replicas":3}}')
     env.ready("u", 3)
     assert len(env.sched.calls("/scaleout")) == 1
+
+
+def test_stuck_scale_out_rolls_back_where_the_scheduler_can(env):
+    env.double(2, "--flavour", "1.6", "--rollback", "--stuck-scale")
+    env.operator("--scheduler-has-rollback")
+    env.bridge()
+    env.cluster("r", 2, scaling={"deadlineSeconds": 30, "onStuck": "Rollback"})
+    env.ready("r", 2)
+    scale(env, "r", 4)
+
+    def rolled_back():
+        obj = h.get_cluster(env.ns.name, "r")
+        c = h.condition(obj, "Stalled")
+        return obj if c and c["reason"] == "ScaleRolledBack" else None
+
+    obj = h.wait_for("ScaleRolledBack", rolled_back, 120)
+    assert obj["status"]["mindspore"]["serverNum"] == 2
+    assert len(env.sched.calls("/scaleoutRollback")) == 1
+    h.wait_for("extra pods removed", lambda: h.server_pods(env.ns.name) == ["r-server-0", "r-server-1"])
+    assert len(env.sched.calls("/scaleout")) == 1  # not retried for the same spec
+
+
+def test_fate_flow_version_is_reported(env, tmp_path):
+    flow = h.FateFlowDouble(str(tmp_path), "1.6.1")
+    try:
+        env.operator()
+        h.apply({"apiVersion": "federatedlearning.dev/v1alpha1", "kind": "FLCluster",
+                 "metadata": {"name": "f", "namespace": env.ns.name},
+                 "spec": {"partyId": 10000, "fate": {"version": "1.6.1", "flow": {"url": flow.url}}}})
+
+        def reported():
+            obj = h.get_cluster(env.ns.name, "f")
+            return obj if obj.get("status", {}).get("fate", {}).get("detectedVersion") else None
+
+        obj = h.wait_for("FATE version in status", reported, 60)
+        assert obj["status"]["fate"]["detectedVersion"] == "1.6.1"
+        assert h.condition(obj, "FateFlowReachable")["status"] == "True"
+        assert h.condition(obj, "Ready")["status"] == "True"
+    finally:
+        flow.stop()
