@@ -13,11 +13,15 @@
 
 #include "flop/error.hpp"
 #include "flop/http/transport.hpp"
+#include "flop/model/digest.hpp"
 #include "flop/model/import_client.hpp"
 #include "flop/model/inspect.hpp"
 #include "flop/model/migrate.hpp"
 #include "flop/model/pack.hpp"
 #include "flop/model/pyjson.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 namespace {
 
@@ -28,7 +32,7 @@ constexpr int kOk = 0, kFailed = 1, kUsage = 2, kInvalid = 3, kIo = 4;
 
 constexpr const char* kUsageText = R"(usage:
   fl-model inspect MODEL
-  fl-model verify MODEL
+  fl-model verify MODEL [--sha256 HEX]
   fl-model migrate -c MIGRATE_CONF --model PATH [--role ROLE --party-id ID] [--output-dir DIR]
                    [--format zip|dir] [--compat 1.5|1.9] [--version NEW_VERSION]
   fl-model pack DIR --out ZIP
@@ -146,8 +150,15 @@ int cmdInspect(const Args& a) {
 }
 
 int cmdVerify(const Args& a) {
-  allowOnly(a, {}, 1);
-  const auto problems = flop::model::verifyModel(a.positional[0], limitsFrom(a));
+  allowOnly(a, {"--sha256"}, 1);
+  auto problems = flop::model::verifyModel(a.positional[0], limitsFrom(a));
+  if (auto want = opt(a, "--sha256")) {
+    if (!fs::is_regular_file(a.positional[0])) {
+      problems.push_back(a.positional[0] + ": --sha256 applies to an archive file");
+    } else if (flop::model::fileSha256Hex(a.positional[0]) != *want) {
+      problems.push_back(a.positional[0] + ": sha256 does not match --sha256");
+    }
+  }
   Json data = Json::object();
   data["model"] = a.positional[0];
   data["problems"] = problems;
@@ -231,6 +242,9 @@ int main(int argc, char** argv) {
     std::cerr << kUsageText;
     return argc < 2 ? kUsage : kOk;
   }
+  // Logs go to stderr: stdout carries only the result JSON.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("fl-model"));
+  spdlog::set_level(std::getenv("FL_MODEL_DEBUG") ? spdlog::level::debug : spdlog::level::warn);
   const std::string command = argv[1];
   try {
     const Args args = parseArgs(argc, argv, 2);

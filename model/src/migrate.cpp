@@ -19,6 +19,8 @@
 #include "flop/model/output_writer.hpp"
 #include "pipeline.pb.h"
 
+#include <spdlog/spdlog.h>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -390,8 +392,12 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
       finalOutput =
           fs::absolute(options.outputDir).lexically_normal() / out.partyModelId / newVersion;
     }
+    // import_model.json names the archive FATE-Flow will receive; for --format dir that is
+    // the zip `fl-model pack` makes of the tree.
+    const fs::path archiveName = fs::absolute(options.outputDir).lexically_normal() /
+                                 (out.partyModelId + "_" + newVersion + ".zip");
     Layout layout;
-    Plan plan = planMigration(*src, request, copy, out.newPartyId, options, newVersion, finalOutput,
+    Plan plan = planMigration(*src, request, copy, out.newPartyId, options, newVersion, archiveName,
                               layout);
     out.sourceLayout = layout.describe();
     if (options.format == OutputFormat::Zip) {
@@ -426,7 +432,7 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
         }
       } guard{tmp};
       std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f << importConfJson(copy.role, out.newPartyId, newModelId, newVersion, finalOutput.string(),
+      f << importConfJson(copy.role, out.newPartyId, newModelId, newVersion, archiveName.string(),
                           false);
       f.close();
       if (!f) throw Error(tmp.string() + ": write failed");
@@ -453,9 +459,12 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
         "automatically. New model id is: " +
         newModelId + ", model version is: " + newVersion + ". Model files can be found at '" +
         finalOutput.string() + "'.";
+    spdlog::debug("{} {} -> {} written to {}", copy.role, copy.oldPartyId, out.newPartyId,
+                  finalOutput.string());
   } catch (const std::exception& e) {
     out.retcode = 100;
     out.retmsg = e.what();
+    spdlog::error("{} {}: {}", copy.role, copy.oldPartyId, out.retmsg);
   }
   return out;
 }

@@ -6,7 +6,10 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <yaml-cpp/yaml.h>
 
+#include <gtest/gtest-spi.h>
+
 #include <fstream>
+#include <optional>
 
 #include "boosting_tree.pb.h"
 #include "feature_binning.pb.h"
@@ -162,8 +165,10 @@ CaseFacts loadCase(const std::string& name) {
 }
 
 // Migrates the case's input (trees, then each export zip) and compares with FATE's zips.
-void runCase(const std::string& name, const CompareOptions& baseOpt = {}) {
-  const auto facts = loadCase(name);
+void runCase(const std::string& name, const CompareOptions& baseOpt = {},
+             std::optional<std::string> compat = std::nullopt) {
+  auto facts = loadCase(name);
+  if (compat) facts.compat = *compat;
   const fs::path input = caseDir(name) / "input";
   for (const bool fromZips : {false, true}) {
     ScratchDir out;
@@ -221,6 +226,40 @@ TEST(Faithfulness, V111PearsonBinningTransformGuestOnlyKeepsHostMaps) {
   CompareOptions opt;
   opt.fateBug1HostMapsExpected = true;
   runCase("v111_pearson_binning_transform_lr_guest_only", opt);
+}
+
+// The comparison is sharp: migrating a 1.9+ case with the 1.5-1.8 algorithm must be caught.
+TEST(Faithfulness, ComparisonDetectsTheWrongGeneration) {
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    runCase("v111_sbt_binning_selection_lr_3party", {}, "1.5");
+  }
+  EXPECT_GT(failures.size(), 10) << "a wrong-generation migration passed the comparison";
+}
+
+// --format dir writes the same content as the zip.
+TEST(Faithfulness, DirectoryOutputMatchesFate) {
+  const std::string name = "v111_sbt_binning_selection_lr_3party";
+  const auto facts = loadCase(name);
+  ScratchDir out;
+  MigrateOptions options;
+  options.outputDir = out.path();
+  options.format = OutputFormat::Dir;
+  const auto outcome = migrate(facts.request, caseDir(name) / "input", options);
+  ASSERT_TRUE(outcome.ok()) << outcome.resultJson();
+  for (const auto& expected : facts.json["outputs"]) {
+    const std::string pmid = expected["party_model_id"];
+    const std::string version = expected["model_version"];
+    const fs::path tree = out.path() / pmid / version;
+    ASSERT_TRUE(fs::is_directory(tree)) << tree;
+    auto mine = readModel(tree);
+    auto fate = readModel(caseDir(name) / "expected" / (pmid + "_" + version + ".zip"));
+    mine.directories.clear();
+    fate.directories.clear();
+    compareModels(mine, fate, name + " dir " + pmid);
+  }
 }
 
 TEST(Faithfulness, V18DslV1CopyDesign) {
