@@ -103,17 +103,21 @@ struct Walker {
              << (required ? "yes" : "") << " | " << constraints_of(schema) << " | "
              << cell(schema.value("description", "")) << " |\n";
     }
-    for (const auto& rule : schema.value("x-kubernetes-validations", json::array())) {
-      if (rule.value("rule", "") == "self == oldSelf") continue;  // shown as "immutable"
-      const std::string field = path + rule.value("fieldPath", "");
-      rules.emplace_back(field, rule);
-    }
+    collect_rules(schema, path);
     const std::string type = schema.value("type", "");
     if (type == "array") {
+      collect_rules(schema.at("items"), path + "[]");  // rules on each element
       walk_children(schema.at("items"), path + "[]");
       return;
     }
     walk_children(schema, path);
+  }
+
+  void collect_rules(const json& schema, const std::string& path) {
+    for (const auto& rule : schema.value("x-kubernetes-validations", json::array())) {
+      if (rule.value("rule", "") == "self == oldSelf") continue;  // shown as "immutable"
+      rules.emplace_back(path + rule.value("fieldPath", ""), rule);
+    }
   }
 
   void walk_children(const json& schema, const std::string& path) {
