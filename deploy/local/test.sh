@@ -15,6 +15,16 @@ quick=0
 jobs="$(nproc)"
 t_start=$SECONDS
 phase() { printf '\n=== [%4ds] %s\n' "$((SECONDS - t_start))" "$*"; }
+passed=0
+# ctest with its output kept, adding its count of passed tests to the total printed at the end.
+run_ctest() {
+  local log n
+  log="$(mktemp)"
+  ctest "$@" 2>&1 | tee "$log"
+  n="$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n1)"
+  passed=$((passed + ${n:-0}))
+  rm -f "$log"
+}
 
 phase "dependencies"
 "$here/install-deps.sh"
@@ -28,19 +38,29 @@ cmake --build --preset ci -j "$jobs"
 
 phase "tests: unit, integration, e2e (real control plane)"
 # shellcheck disable=SC2086
-ctest --preset ci -LE bench -j "$jobs" --timeout 900 ${FLOP_CTEST_ARGS:-}
+run_ctest --preset ci -LE bench -j "$jobs" --timeout 900 ${FLOP_CTEST_ARGS:-}
 
 if ((quick == 0)); then
   phase "sanitizers: ASan+UBSan (unit tests)"
   cmake --preset asan -S "$root" >/dev/null
   cmake --build --preset asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$root/build-asan" -L unit -j "$jobs" --output-on-failure --timeout 900
+    run_ctest --test-dir "$root/build-asan" -L unit -j "$jobs" --output-on-failure --timeout 900
 
-  phase "sanitizers: TSan (runtime tests)"
+  phase "sanitizers: TSan (runtime unit tests)"
   cmake --preset tsan -S "$root" >/dev/null
-  cmake --build --preset tsan -j "$jobs"
+  cmake --build --preset tsan -j "$jobs" --target runtime_unit_tests
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    ctest --test-dir "$root/build-tsan" -L unit -R '^runtime' -j "$jobs" --output-on-failure --timeout 900
+    run_ctest --test-dir "$root/build-tsan" -R '^runtime_unit_tests\.' -j "$jobs" --output-on-failure --timeout 900
+
+  phase "fuzzers: bounded libFuzzer runs (clang, ASan+UBSan)"
+  cmake --preset fuzz -S "$root" >/dev/null
+  fuzzers="$(cmake --build --preset fuzz --target help | sed -n 's/^\(model_fuzz_[a-z_]*\):.*/\1/p' | sort -u)"
+  if [[ -n "$fuzzers" ]]; then
+    # shellcheck disable=SC2086
+    cmake --build --preset fuzz -j "$jobs" --target $fuzzers
+    run_ctest --test-dir "$root/build-fuzz" -R '\.fuzz\.' -j "$jobs" --output-on-failure --timeout 900
+  fi
 fi
 phase "all tests passed"
+echo "all: $passed passed, 0 failed"
