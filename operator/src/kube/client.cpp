@@ -162,7 +162,21 @@ ListPage Client::list(const ResourceRef& r, const std::string& ns,
       .add("limit", options.limit > 0 ? std::to_string(options.limit) : "")
       .add("continue", options.continueToken)
       .add("resourceVersion", options.resourceVersion);
-  Json body = callJson("GET", r.collectionPath(ns) + q.str(), nullptr, "");
+  const std::string path = r.collectionPath(ns);
+  auto response = call(makeRequest("GET", path + q.str()));
+  if (response.status < 200 || response.status >= 300)
+    throw ApiError::fromResponse("GET", path, response);
+  // {"items":[{"metadata":{"managedFields":..}}]}: the key sits at depth 4.
+  Json::parser_callback_t dropManagedFields = [](int depth, Json::parse_event_t event,
+                                                 Json& value) {
+    return !(depth == 4 && event == Json::parse_event_t::key && value == "managedFields");
+  };
+  Json body =
+      Json::parse(response.body, options.dropManagedFields ? dropManagedFields : nullptr, false);
+  response.body.clear();
+  response.body.shrink_to_fit();
+  if (body.is_discarded())
+    throw InvalidInput("GET " + path, "the API server answered with invalid JSON");
   ListPage page;
   if (auto meta = body.find("metadata"); meta != body.end() && meta->is_object()) {
     page.resourceVersion = meta->value("resourceVersion", "");
@@ -298,7 +312,7 @@ void Client::watch(const ResourceRef& r, const std::string& ns, const WatchOptio
   if (auto token = tokens_->token(); !token.empty())
     request.headers["authorization"] = "Bearer " + token;
 
-  WatchStreamParser parser;
+  WatchStreamParser parser(64u << 20, options.dropManagedFields);
   std::exception_ptr failure;
   auto deliver = [&](std::vector<WatchEvent>&& events) {
     for (auto& event : events) {

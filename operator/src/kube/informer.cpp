@@ -2,6 +2,10 @@
 
 #include <random>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <spdlog/spdlog.h>
 
 #include "flop/kube/backoff.hpp"
@@ -99,18 +103,37 @@ void Informer::listAndReplace(Reflector& r) {
   options.labelSelector = options_.labelSelector;
   options.fieldSelector = options_.fieldSelector;
   options.limit = options_.pageSize;
-  ListPage page = client_.listAll(resource_, r.namespace_, options);
-  ++lists_;
+  options.dropManagedFields = options_.stripManagedFields;
+  // Page by page, each item becomes a cached snapshot at once: the whole list is never held
+  // twice (raw and cached), which keeps the peak close to the cache's own size.
   std::vector<ObjectPtr> objects;
-  objects.reserve(page.items.size());
-  for (auto& item : page.items) objects.push_back(prepare(std::move(item)));
-  page.items.clear();
-  page.items.shrink_to_fit();
+  std::string resourceVersion;
+  for (int restarts = 0;;) {
+    try {
+      ListPage page = client_.list(resource_, r.namespace_, options);
+      objects.reserve(objects.size() + page.items.size());
+      for (auto& item : page.items) objects.push_back(prepare(std::move(item)));
+      resourceVersion = page.resourceVersion;
+      if (page.continueToken.empty()) break;
+      options.continueToken = std::move(page.continueToken);
+    } catch (const ApiError& e) {
+      // An expired continue token: start the list again (bounded).
+      if (!isGone(e) || options.continueToken.empty() || ++restarts > 3) throw;
+      objects.clear();
+      options.continueToken.clear();
+    }
+  }
+  ++lists_;
   ReplaceDelta delta = store_.replace(r.namespace_, std::move(objects));
-  r.resourceVersion = page.resourceVersion;
+  r.resourceVersion = resourceVersion;
   for (const auto& o : delta.deleted) dispatchDelete(o);
   for (const auto& o : delta.added) dispatchAdd(o);
   for (const auto& [a, b] : delta.updated) dispatchUpdate(a, b);
+  delta = ReplaceDelta{};
+#ifdef __GLIBC__
+  // Parsing a large list leaves freed pages inside the heap; give them back.
+  malloc_trim(0);
+#endif
   if (!r.synced.exchange(true))
     spdlog::debug("informer synced resource={} namespace={} objects={}", resource_.displayName(),
                   r.namespace_.empty() ? "*" : r.namespace_, store_.size());
@@ -149,6 +172,7 @@ void Informer::watchOnce(Reflector& r) {
   options.resourceVersion = r.resourceVersion;
   options.labelSelector = options_.labelSelector;
   options.fieldSelector = options_.fieldSelector;
+  options.dropManagedFields = options_.stripManagedFields;
   auto lo = options_.minWatchTimeout.count(), hi = std::max(lo, options_.maxWatchTimeout.count());
   options.timeoutSeconds = static_cast<int>(std::uniform_int_distribution<long>(lo, hi)(r.rng));
   ++watches_;

@@ -71,7 +71,13 @@ WatchEvent WatchStreamParser::parseLine(std::string_view line) {
   ++lineNumber_;
   auto where = [&] { return std::string(kWhere); };
   auto prefix = [&] { return "line " + std::to_string(lineNumber_) + ": "; };
-  Json parsed = Json::parse(line.begin(), line.end(), nullptr, false);
+  // {"type":..,"object":{"metadata":{"managedFields":..}}}: the key sits at depth 3.
+  Json::parser_callback_t dropManagedFields = [](int depth, Json::parse_event_t event,
+                                                 Json& value) {
+    return !(depth == 3 && event == Json::parse_event_t::key && value == "managedFields");
+  };
+  Json parsed = Json::parse(line.begin(), line.end(),
+                            dropManagedFields_ ? dropManagedFields : nullptr, false);
   if (parsed.is_discarded())
     throw InvalidInput(where(), prefix() + "not valid JSON: " + excerpt(line));
   if (!parsed.is_object() || !parsed.contains("type") || !parsed["type"].is_string())

@@ -26,6 +26,8 @@ struct ListOptions {
   int limit = 500;            // page size; 0 = no paging
   std::string continueToken;  // from the previous page
   std::string resourceVersion;
+  // Skip items' metadata.managedFields while parsing (caches never read them; saves memory).
+  bool dropManagedFields = false;
 };
 
 struct ListPage {
@@ -54,6 +56,7 @@ struct WatchOptions {
   std::string fieldSelector;
   int timeoutSeconds = 300;  // server closes the watch after this; the client reconnects
   bool allowBookmarks = true;
+  bool dropManagedFields = false;  // as in ListOptions
 };
 
 // Observes every request's outcome (metrics: rest_client_requests_total{code,method,host}).

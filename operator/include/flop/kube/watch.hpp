@@ -21,7 +21,8 @@ const char* toString(WatchEvent::Type type);
 // InvalidInput("watch stream", ...) — the stream is then unusable and must be restarted.
 class WatchStreamParser {
  public:
-  explicit WatchStreamParser(std::size_t maxLineBytes = 64u << 20) : maxLine_(maxLineBytes) {}
+  explicit WatchStreamParser(std::size_t maxLineBytes = 64u << 20, bool dropManagedFields = false)
+      : maxLine_(maxLineBytes), dropManagedFields_(dropManagedFields) {}
   std::vector<WatchEvent> feed(std::string_view chunk);
   // Call at end of stream: a trailing line without newline is parsed; returns its event if any.
   std::vector<WatchEvent> finish();
@@ -31,6 +32,7 @@ class WatchStreamParser {
   WatchEvent parseLine(std::string_view line);
   std::string buffer_;
   std::size_t maxLine_;
+  bool dropManagedFields_;
   std::size_t lineNumber_ = 0;
 };
 
