@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "flop/federatedjob/controller.hpp"
+#include "flop/federatedjob/fate_state.hpp"
 #include "flop/federatedjob/fate_steps.hpp"
 #include "flop/federatedjob/summary.hpp"
 #include "flop/http/cpprest_transport.hpp"
@@ -86,7 +87,11 @@ FederatedJobReconciler::FederatedJobReconciler(const kube::Client& client,
       events_(events),
       options_(std::move(options)),
       transport_(options_.fateTransport ? options_.fateTransport
-                                        : std::make_shared<http::CppRestTransport>()) {}
+                                        : std::make_shared<http::CppRestTransport>()) {
+  if (options_.metrics.externalRequest) {
+    transport_ = std::make_shared<CountingTransport>(transport_, options_.metrics.externalRequest);
+  }
+}
 
 void FederatedJobReconciler::writeStatus(Round& round) {
   nlohmann::json wanted = round.job.status;
@@ -121,6 +126,10 @@ void FederatedJobReconciler::event(const Round& round, bool warning, const std::
   }
 }
 
+void FederatedJobReconciler::countOutcome(const std::string& result) const {
+  if (options_.metrics.jobOutcome) options_.metrics.jobOutcome(result);
+}
+
 kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
   Round round;
   round.ns = request.namespace_;
@@ -132,6 +141,7 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
   round.context.timing = options_.timing;
   round.context.defaultBackoffLimit = options_.defaultBackoffLimit;
   round.context.now = options_.clock();
+  const bool wasTerminal = isTerminal(round.job.status);
 
   std::optional<Unavailability> problem;
   std::optional<fateflow::FateFlowClient> flow;
@@ -192,7 +202,10 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
     try {
       auto stepEvent =
           performFateStep(action, round.job, *flow, keys, round.context.round, round.context.now);
-      if (stepEvent) event(round, stepEvent->warning, stepEvent->reason, stepEvent->message);
+      if (stepEvent) {
+        event(round, stepEvent->warning, stepEvent->reason, stepEvent->message);
+        if (stepEvent->reason == "Submitted") countOutcome("created");
+      }
     } catch (const http::TransportError& error) {
       problem = Unavailability{"FateFlowUnavailable",
                                flow->baseUrl() + " did not answer: " + error.what()};
@@ -208,6 +221,9 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
   }
   summarize(round.job, round.context, problem);
   writeStatus(round);
+  if (!wasTerminal && isTerminal(round.job.status)) {
+    countOutcome(round.job.status.phase == phaseName(Phase::Succeeded) ? "succeeded" : "failed");
+  }
   if (problem) {
     event(round, true, problem->reason, problem->message);
     return kube::Result::requeueAfter(

@@ -33,6 +33,10 @@ struct World {
     Options options;
     options.fateTransport = fate;
     options.clock = [this] { return now; };
+    options.metrics.jobOutcome = [this](const std::string& result) { ++outcomes[result]; };
+    options.metrics.externalRequest = [this](const std::string& endpoint, const std::string& code) {
+      ++requests[endpoint + " " + code];
+    };
     reconciler = std::make_unique<FederatedJobReconciler>(*client, nullptr, options);
 
     Json job = testing::fateJob();  // to_json of the fixture
@@ -135,6 +139,8 @@ struct World {
   std::vector<std::string> timeline;
   std::string taggedJob;
   std::string jobState = "running";
+  std::map<std::string, int> outcomes;
+  std::map<std::string, int> requests;
   int submissions = 0;
   int stops = 0;
   bool fateDown = false;
@@ -250,6 +256,25 @@ TEST(Reconciler, TtlDeletesTheFinishedObject) {
   world.now = at(60);
   world.reconcile();
   EXPECT_EQ(world.objects.count(kJobPath), 0u);
+}
+
+TEST(Reconciler, CountsCreatedAndFinishedJobsAndEveryFateCall) {
+  World world;
+  world.reconcile();
+  EXPECT_EQ(world.outcomes["created"], 1);
+  EXPECT_EQ(world.requests["/v1/job/submit 200"], 1);
+  EXPECT_EQ(world.requests["/v1/job/update 200"], 1);
+  world.now = at(5);
+  world.jobState = "failed";
+  world.reconcile();
+  world.now = at(500);
+  world.reconcile();  // already terminal: not counted twice
+  EXPECT_EQ(world.outcomes["failed"], 1);
+  EXPECT_EQ(world.outcomes["succeeded"], 0);
+  World fresh;
+  fresh.fateDown = true;
+  fresh.reconcile();
+  EXPECT_EQ(fresh.requests["/v1/job/query <error>"], 1);
 }
 
 TEST(MergePatch, NullsRemovedKeysAndKeepsUnchangedOnesOut) {

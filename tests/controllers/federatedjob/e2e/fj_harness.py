@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import string
 import subprocess
@@ -192,3 +193,5 @@ class Scenario:
         self.operator.stop()
         self.double.stop()
         kubectl("delete", "namespace", self.namespace, "--wait=false", check=False)
+        if os.environ.get("FLOP_KEEP_E2E_LOGS") != "1":
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -11,6 +11,7 @@
 #include "flop/api/flcluster.hpp"
 #include "flop/fateflow/client.hpp"
 #include "flop/federatedjob/decision.hpp"
+#include "flop/federatedjob/metrics.hpp"
 #include "flop/kube/client.hpp"
 #include "flop/kube/controller.hpp"
 #include "flop/kube/events.hpp"
@@ -31,6 +32,8 @@ struct Options {
   // How FATE-Flow is reached; null = cpprestsdk.
   std::shared_ptr<http::Transport> fateTransport;
   std::chrono::milliseconds fateTimeout{60'000};
+  // Counters (fl_federated_jobs_total, fl_external_requests_total); empty callbacks = none.
+  JobMetrics metrics;
   // Upper bound of decide/perform steps in one reconcile (a safety net, never reached normally).
   int maxStepsPerReconcile = 32;
 };
@@ -58,6 +61,7 @@ class FederatedJobReconciler : public kube::Reconciler {
   void setFinalizer(Round& round, bool present);
   void event(const Round& round, bool warning, const std::string& reason,
              const std::string& message) const;
+  void countOutcome(const std::string& result) const;
 
   const kube::Client& client_;
   kube::EventRecorder* events_;
@@ -65,7 +69,9 @@ class FederatedJobReconciler : public kube::Reconciler {
   std::shared_ptr<http::Transport> transport_;
 };
 
-// Adds the FederatedJob controller (watching FederatedJobs) to the manager.
+// Adds the FederatedJob controller to the manager: it watches FederatedJobs, and FLClusters to
+// wake the jobs that reference one when it appears or changes. Metrics go to the manager's
+// Prometheus registry when it has one.
 void registerController(manager::Manager& manager, Options options = {});
 
 }  // namespace flop::federatedjob
