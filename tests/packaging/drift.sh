@@ -42,7 +42,7 @@ want="$(grep -l '^kind: \(FLCluster\|FederatedJob\|ModelMigration\)' "$examples"
 "$op" start
 # Controllers the operator runs, from its work queues (named after the kinds they reconcile).
 queues="$("$op" metrics | sed -n 's/^workqueue_depth{.*name="\([^"]*\)".*/\1/p' | tr 'A-Z' 'a-z' | sort -u)"
-echo "     operator work queues: ${queues:-none}"
+echo "     operator work queues: $(echo ${queues:-none})"
 for kind in flcluster federatedjob modelmigration; do
   grep -q "$kind" <<<"$queues" || { echo "     note: no $kind controller registered yet; its status is not awaited"; continue; }
   deadline=$((SECONDS + 90))
