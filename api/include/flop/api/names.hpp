@@ -2,6 +2,7 @@
 // Names of the API (group, kinds, plurals), the labels the operator puts on children, and
 // helpers that build valid Kubernetes names and FATE model ids.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -46,9 +47,10 @@ bool is_dns1123_label(std::string_view name);      // <= 63, [a-z0-9-], alnum at
 bool is_dns1123_subdomain(std::string_view name);  // <= 253, labels joined by '.'
 bool is_label_value(std::string_view value);       // <= 63, [A-Za-z0-9-_.], alnum at both ends
 
-// A DNS-1123 label made of the parts joined by '-'. Invalid characters become '-'. When the
-// result would exceed `max_length`, it is cut and a hash of the full name is appended, so
-// distinct inputs keep distinct names and the same input always gives the same name.
+// A DNS-1123 label made of the non-empty parts joined by '-'. Invalid characters become '-'.
+// When characters were replaced or the result would exceed `max_length` (clamped to 10..63), it
+// is cut and a hash of the original input is appended, so distinct inputs keep distinct names
+// and the same input always gives the same name.
 std::string child_name(std::initializer_list<std::string_view> parts, std::size_t max_length = 63);
 
 // Name of the Job running one migration step for one party and attempt.
