@@ -41,11 +41,17 @@ phase "tests: unit, integration, e2e (real control plane)"
 run_ctest --preset ci -LE bench -j "$jobs" --timeout 900 ${FLOP_CTEST_ARGS:-}
 
 if ((quick == 0)); then
-  phase "sanitizers: ASan+UBSan (unit tests)"
+  phase "sanitizers: ASan+UBSan (every GoogleTest unit suite)"
   cmake --preset asan -S "$root" >/dev/null
-  cmake --build --preset asan -j "$jobs"
+  # The unit-test binaries (and fl-model, which the model tests run) — not the integration,
+  # e2e and benchmark binaries, which this stage does not run.
+  asan_targets="$(cmake --build --preset asan --target help |
+    sed -n 's/^\([a-z_]*_unit_tests\?\|[a-z_]*_faithfulness_test\|[a-z_]*_reconciler_tests\|fl-model\):.*/\1/p' | sort -u)"
+  # shellcheck disable=SC2086
+  cmake --build --preset asan -j "$jobs" --target $asan_targets
+  asan_regex="^($(grep -v '^fl-model$' <<<"$asan_targets" | paste -sd'|'))\\."
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest --test-dir "$root/build-asan" -L unit -j "$jobs" --output-on-failure --timeout 900
+    run_ctest --test-dir "$root/build-asan" -L unit -R "$asan_regex" -j "$jobs" --output-on-failure --timeout 900
 
   phase "sanitizers: TSan (runtime unit tests)"
   cmake --preset tsan -S "$root" >/dev/null
