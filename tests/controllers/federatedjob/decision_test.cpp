@@ -12,15 +12,11 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::at;
+using testing::condition;
 using testing::contextAt;
 using testing::fateJob;
 using testing::withFinalizer;
 
-const api::Condition& condition(const api::FederatedJob& job, std::string_view type) {
-  const auto* found = api::find_condition(job.status.conditions, type);
-  if (!found) throw std::runtime_error("no condition " + std::string(type));
-  return *found;
-}
 bool hasCondition(const api::FederatedJob& job, std::string_view type) {
   return api::find_condition(job.status.conditions, type) != nullptr;
 }

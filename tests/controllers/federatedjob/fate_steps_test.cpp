@@ -39,6 +39,9 @@ struct FakeFlow {
     return nullptr;
   }
 
+  // No tagged job yet; a submission gets `jobId` and can be tagged.
+  void acceptsSubmissions(const std::string& jobId);
+
   std::map<std::string, Json> answers;
   std::map<std::string, int> calls;
   std::shared_ptr<ScriptedTransport> transport;
@@ -73,11 +76,15 @@ Json submitted(const std::string& id) {
              {{"model_id", "arbiter-10000#guest-9999#host-10000#model"}, {"model_version", id}}}}}};
 }
 
+void FakeFlow::acceptsSubmissions(const std::string& jobId) {
+  answers["/v1/job/query"] = noJob();
+  answers["/v1/job/submit"] = submitted(jobId);
+  answers["/v1/job/update"] = {{"retcode", 0}, {"retmsg", "success"}};
+}
+
 TEST(SubmitOnce, SubmitsAndTagsWhenNoTaggedJobExists) {
   FakeFlow flow;
-  flow.answers["/v1/job/query"] = noJob();
-  flow.answers["/v1/job/submit"] = submitted("j1");
-  flow.answers["/v1/job/update"] = {{"retcode", 0}, {"retmsg", "success"}};
+  flow.acceptsSubmissions("j1");
   auto job = withFinalizer(fateJob());
   recordAttempt(job, at(0));
   SubmitOutcome outcome = submitOnce(flow.client, job, fateflow::SubmitKeys::Current);
@@ -136,9 +143,7 @@ TEST(SubmitOnce, NewestTaggedJobWins) {
 
 TEST(SubmitOnce, LegacyFlowGetsTheOldKeys) {
   FakeFlow flow;
-  flow.answers["/v1/job/query"] = noJob();
-  flow.answers["/v1/job/submit"] = submitted("j1");
-  flow.answers["/v1/job/update"] = {{"retcode", 0}, {"retmsg", "success"}};
+  flow.acceptsSubmissions("j1");
   auto job = withFinalizer(fateJob());
   recordAttempt(job, at(0));
   submitOnce(flow.client, job, fateflow::SubmitKeys::Legacy);
@@ -159,9 +164,7 @@ TEST(SubmitOnce, RejectionIsAnOutcomeNotAnException) {
 
 TEST(PerformFateStep, SubmitRecordsTheIdAndEmitsAnEventWithIt) {
   FakeFlow flow;
-  flow.answers["/v1/job/query"] = noJob();
-  flow.answers["/v1/job/submit"] = submitted("j1");
-  flow.answers["/v1/job/update"] = {{"retcode", 0}, {"retmsg", "success"}};
+  flow.acceptsSubmissions("j1");
   auto job = withFinalizer(fateJob());
   recordAttempt(job, at(0));
   RoundMemory round;

@@ -1,6 +1,9 @@
 #pragma once
 // FederatedJob objects for the decision tests: a three-party FATE job and a fixed clock origin.
 #include <chrono>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "flop/api/conditions.hpp"
 #include "flop/api/federatedjob.hpp"
@@ -38,6 +41,13 @@ inline Context contextAt(Clock::time_point now) {
   Context context;
   context.now = now;
   return context;
+}
+
+// The condition of that type; a missing one fails the test with its name.
+inline const api::Condition& condition(const api::FederatedJob& job, std::string_view type) {
+  const auto* found = api::find_condition(job.status.conditions, type);
+  if (!found) throw std::runtime_error("no condition " + std::string(type));
+  return *found;
 }
 
 }  // namespace flop::federatedjob::testing

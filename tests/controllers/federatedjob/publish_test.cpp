@@ -12,14 +12,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::at;
+using testing::condition;
 using testing::contextAt;
 using testing::fateJob;
-
-const api::Condition& condition(const api::FederatedJob& job, std::string_view type) {
-  const auto* found = api::find_condition(job.status.conditions, type);
-  if (!found) throw std::runtime_error("no condition " + std::string(type));
-  return *found;
-}
 
 // A job that already succeeded (trained model recorded), publishing to service "svc".
 api::FederatedJob succeededJob(int dslVersion) {
