@@ -171,6 +171,17 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
     auto parsed = parseBuffer("Pipeline", src.read(kPipelinePath), pipelineWhere);
     pipeline->CopyFrom(*parsed);
   }
+  // The copy must be the model the conf names (FATE finds it by these ids); a mismatch means
+  // the wrong file was handed over.
+  if (!pipeline->model_id().empty() && pipeline->model_id() != req.modelId) {
+    throw InvalidInput(pipelineWhere, "model_id is '" + pipeline->model_id() +
+                                          "' but the migrate conf names '" + req.modelId + "'");
+  }
+  if (!pipeline->model_version().empty() && pipeline->model_version() != req.modelVersion) {
+    throw InvalidInput(pipelineWhere, "model_version is '" + pipeline->model_version() +
+                                          "' but the migrate conf names '" + req.modelVersion +
+                                          "'");
+  }
   const Layout layout = detectLayout(src, meta, pipeline->fate_version());
   layoutOut = layout;
   const FlowGeneration flow =

@@ -156,6 +156,23 @@ TEST(Safety, MigrateNeverModifiesSourceAndLeavesNothingOnFailure) {
   }
 }
 
+TEST(Safety, RefusesACopyOfAnotherModel) {
+  const auto req = parseMigrateRequest(testing::readFile(caseDir() / "migrate_conf.json"), "conf");
+  const auto other =
+      testing::testdataDir() / "fate-migration" /
+      "v18_dslv1_pearson_binning_selection_sbt_lr_3party" / "input" /
+      "guest#9999#arbiter-10000#guest-9999#host-10000#model_2022061510241755474020.zip";
+  testing::ScratchDir out;
+  MigrateOptions o;
+  o.outputDir = out.path();
+  const auto outcome = migrate(req, other, o);
+  ASSERT_EQ(outcome.parties.size(), 1u);
+  EXPECT_EQ(outcome.parties[0].retcode, 100);
+  EXPECT_NE(outcome.parties[0].retmsg.find("model_version"), std::string::npos)
+      << outcome.parties[0].retmsg;
+  EXPECT_TRUE(fs::is_empty(out.path()));
+}
+
 TEST(Safety, CorruptDefineMetaNamesTheFile) {
   testing::ScratchDir d;
   fs::copy(caseDir() / "input", d.path() / "input", fs::copy_options::recursive);
