@@ -5,7 +5,8 @@ Argo CD does (the object as the global `obj`, the script's return value the heal
 Each file in testdata/health/ carries its expected result in header comments:
   # argocd-health: Healthy|Progressing|Degraded|Suspended
   # argocd-message: <substring of the message>
-Objects collected from e2e runs (no expectations) can be checked too: every *.yaml/*.json in
+testdata/health/e2e-*.yaml are real objects written by fl-operator (captured from a run on the local
+control plane). Objects collected from other e2e runs (no expectations) can be checked too: every *.yaml/*.json in
 $FLOP_HEALTH_OBJECTS_DIR must yield a valid status consistent with kstatus (see kstatus_expect).
 Also checks that deploy/gitops/argocd/argocd-cm.yaml embeds the script verbatim for all kinds.
 """
