@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <thread>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <spdlog/spdlog.h>
 
 #include "flop/manager/logging.hpp"
@@ -25,7 +29,14 @@ void armShutdownWatchdog(const std::shared_ptr<Cancellation>& stop,
 
 }  // namespace
 
+void limitMallocArenas() {
+#ifdef __GLIBC__
+  mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
 int runOperator(int argc, char** argv, const std::function<void(Manager&)>& registerControllers) {
+  limitMallocArenas();
   auto stop = std::make_shared<Cancellation>();
   handleTerminationSignals(stop);  // before any thread starts
   ManagerOptions options;

@@ -14,6 +14,7 @@
 
 #include "flop/http/cpprest_transport.hpp"
 #include "flop/kube/controller.hpp"
+#include "flop/manager/run.hpp"
 
 using namespace std::chrono;
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s NAMESPACE EXPECTED STEADY_SECONDS\n", argv[0]);
     return 2;
   }
+  flop::manager::limitMallocArenas();  // as fl-operator does
   spdlog::set_level(spdlog::level::warn);
   const std::string ns = argv[1];
   const std::size_t expected = std::stoul(argv[2]);

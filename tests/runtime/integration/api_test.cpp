@@ -2,6 +2,7 @@
 // and scale subresources, pagination, Forbidden under RBAC.
 #include <gtest/gtest.h>
 
+#include "flop/kube/informer.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
@@ -281,4 +282,17 @@ TEST_F(ApiServer, ForbiddenIsClearWhenRbacDenies) {
   config.token = "not-a-valid-token";
   flop::kube::Client stranger(config, std::make_shared<flop::http::CppRestTransport>(config.tls));
   EXPECT_EQ(reasonOf([&] { stranger.list(resources::configMaps, n); }), Reason::Unauthorized);
+}
+
+TEST_F(ApiServer, InformerStopsPromptlyWhileItsWatchIsIdle) {
+  flop::kube::InformerOptions options;
+  options.namespaces = {ns.name()};
+  flop::kube::Informer informer(*client, resources::configMaps, options);
+  informer.start();
+  flop::Cancellation never;
+  ASSERT_TRUE(informer.waitForSync(never, 30s));
+  std::this_thread::sleep_for(500ms);  // the watch is open and quiet (server timeout ~5 min)
+  auto start = std::chrono::steady_clock::now();
+  informer.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "cancellation must abort the stream";
 }

@@ -10,6 +10,8 @@
 //
 // Routes match on method and URL path (no scheme, host or query); a path ending in '*' matches
 // by prefix. Queued replies (enqueue*) are used once each, in order, before any `always` reply.
+// send() uses enqueue/always replies, stream() (watches) uses enqueueStream replies, and
+// enqueueError applies to both; so a list scripted with `always` never answers a watch.
 // A request with no reply throws flop::Error naming it, so an unexpected call fails the test;
 // except a stream with nothing scripted, which idles until its cancellation fires (like a quiet
 // watch) and then throws TransportError(Cancelled).
@@ -49,7 +51,7 @@ class FakeTransport : public Transport {
   void enqueue(std::string method, std::string path, Response response) {
     std::lock_guard lock(mutex_);
     routes_.push_back(
-        Route{std::move(method), std::move(path), false, replyOf(std::move(response))});
+        Route{std::move(method), std::move(path), false, replyOf(std::move(response)), Use::Send});
   }
 
   // A streamed reply delivered as the given chunks, then a clean end of stream.
@@ -58,7 +60,8 @@ class FakeTransport : public Transport {
     Reply reply = replyOf(Response{status, {}, {}});
     reply.chunks = std::move(chunks);
     std::lock_guard lock(mutex_);
-    routes_.push_back(Route{std::move(method), std::move(path), false, std::move(reply)});
+    routes_.push_back(
+        Route{std::move(method), std::move(path), false, std::move(reply), Use::Stream});
   }
 
   // The request fails without an HTTP response (connection refused, reset, timeout).
@@ -66,14 +69,15 @@ class FakeTransport : public Transport {
     Reply reply;
     reply.error = kind;
     std::lock_guard lock(mutex_);
-    routes_.push_back(Route{std::move(method), std::move(path), false, std::move(reply)});
+    routes_.push_back(
+        Route{std::move(method), std::move(path), false, std::move(reply), Use::Both});
   }
 
   // A reply used for every matching request once the queued ones are used up.
   void always(std::string method, std::string path, Response response) {
     std::lock_guard lock(mutex_);
     routes_.push_back(
-        Route{std::move(method), std::move(path), true, replyOf(std::move(response))});
+        Route{std::move(method), std::move(path), true, replyOf(std::move(response)), Use::Send});
   }
 
   // Consulted when no scripted route matches.
@@ -106,7 +110,7 @@ class FakeTransport : public Transport {
   }
 
   Response send(const Request& request) override {
-    auto reply = take(request);
+    auto reply = take(request, Use::Send);
     if (reply.error)
       throw TransportError(*reply.error, "fake transport error for " + describe(request));
     if (!reply.chunks.empty()) {
@@ -116,7 +120,7 @@ class FakeTransport : public Transport {
   }
 
   Response stream(const Request& request, const ChunkSink& sink) override {
-    std::optional<Reply> reply = tryTake(request);
+    std::optional<Reply> reply = tryTake(request, Use::Stream);
     if (!reply) {
       if (!request.cancellation)
         throw Error("FakeTransport: no scripted stream for " + describe(request));
@@ -169,11 +173,13 @@ class FakeTransport : public Transport {
     reply.response = std::move(response);
     return reply;
   }
+  enum class Use { Send, Stream, Both };
   struct Route {
     std::string method;
     std::string path;
     bool sticky;
     Reply reply;
+    Use use;
   };
 
   static bool matches(const std::string& pattern, const std::string& path) {
@@ -184,7 +190,7 @@ class FakeTransport : public Transport {
 
   static std::string describe(const Request& r) { return r.method + " " + r.url; }
 
-  std::optional<Reply> tryTake(const Request& request) {
+  std::optional<Reply> tryTake(const Request& request, Use use) {
     Handler handler;
     {
       std::lock_guard lock(mutex_);
@@ -195,6 +201,7 @@ class FakeTransport : public Transport {
         for (auto it = routes_.begin(); it != routes_.end(); ++it) {
           if (it->sticky != sticky || it->method != request.method || !matches(it->path, path))
             continue;
+          if (it->use != Use::Both && it->use != use) continue;
           Reply reply = it->reply;
           if (!sticky) routes_.erase(it);
           return reply;
@@ -208,8 +215,8 @@ class FakeTransport : public Transport {
     return std::nullopt;
   }
 
-  Reply take(const Request& request) {
-    auto reply = tryTake(request);
+  Reply take(const Request& request, Use use) {
+    auto reply = tryTake(request, use);
     if (!reply) throw Error("FakeTransport: no scripted response for " + describe(request));
     return std::move(*reply);
   }
