@@ -10,8 +10,8 @@
 #     the example objects (status subresource, finalizers, events)
 #   - cluster-wide mode: the same rules in every namespace, still nothing beyond them
 # Per-kind e2e flows to success (FATE-Flow and MindSpore scheduler doubles) live with the
-# controllers' e2e tests; they run this identity when FLOP_RBAC_E2E_CMD is set (a command run with
-# KUBECONFIG pointing at the token kubeconfig and FLOP_TEST_NAMESPACE at the watched namespace).
+# controllers' e2e tests; with FLOP_RBAC_E2E_CMD set they run under the cluster-wide identity
+# (FLOP_OPERATOR_KUBECONFIG = the token kubeconfig; see the end of this script).
 # Run through tests/support/with-namespace.sh.
 set -euo pipefail
 ns="${FLOP_TEST_NAMESPACE:?run through tests/support/with-namespace.sh}"
@@ -224,9 +224,6 @@ for kind in flcluster federatedjob modelmigration; do
     sleep 1
   done
 done
-if [[ -n "${FLOP_RBAC_E2E_CMD:-}" ]]; then
-  KUBECONFIG="$kc" FLOP_TEST_NAMESPACE="$watched" bash -c "$FLOP_RBAC_E2E_CMD" && ok "e2e flows with the operator identity" || bad "e2e flows"
-fi
 sleep 2
 forbidden="$(curl -sf "http://127.0.0.1:$mp/metrics" | grep -E '^rest_client_requests_total\{.*code="403"' || true)"
 [[ -z "$forbidden" ]] && ok "no 403 from the API server" || { bad "403 responses:"; echo "$forbidden"; }
@@ -256,4 +253,12 @@ deny delete secrets -n "$other"; deny create pods -n "$other"; deny list nodes; 
 deny create leases.coordination.k8s.io -n "$other"; deny deletecollection jobs.batch -n "$other"
 deny escalate clusterroles.rbac.authorization.k8s.io; deny bind clusterroles.rbac.authorization.k8s.io
 KUBECONFIG="$kc" kubectl get flclusters -A >/dev/null && ok "cluster-wide token lists FLClusters in all namespaces" || bad "cluster-wide list"
+# Per-kind e2e flows to success under this identity: the command runs with the admin KUBECONFIG
+# (the test's own kubectl calls) and FLOP_OPERATOR_KUBECONFIG, the token kubeconfig its operator
+# must use (the e2e harnesses pass it as --kubeconfig when set).
+if [[ -n "${FLOP_RBAC_E2E_CMD:-}" ]]; then
+  FLOP_OPERATOR_KUBECONFIG="$kc" bash -c "$FLOP_RBAC_E2E_CMD" && ok "e2e flows with the operator identity" || bad "e2e flows with the operator identity"
+else
+  echo "     note: FLOP_RBAC_E2E_CMD unset: per-kind e2e flows not run under this identity"
+fi
 exit $fail
