@@ -5,6 +5,7 @@
 #include <ctime>
 #include <set>
 
+#include "flop/api/names.hpp"
 #include "flop/error.hpp"
 
 namespace flop::modelmigration {
@@ -69,29 +70,18 @@ void validateVersion(const std::string& value, const std::string& field) {
 
 }  // namespace
 
+// One implementation of FATE's rules in the product: flop/api/names.hpp.
 std::string generateModelId(const RoleMap& roles) {
-  if (roles.empty()) return "all#model";
-  std::vector<const RoleParties*> sorted;
-  for (const auto& entry : roles) sorted.push_back(&entry);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const RoleParties* a, const RoleParties* b) { return a->role < b->role; });
-  std::string id;
-  for (const RoleParties* entry : sorted) {
-    std::set<PartyId> unique(entry->partyIds.begin(), entry->partyIds.end());
-    id += entry->role + "-";
-    bool first = true;
-    for (PartyId party : unique) {
-      if (!first) id += '_';
-      id += std::to_string(party);
-      first = false;
-    }
-    id += '#';
+  api::RoleMap byRole;
+  for (const auto& entry : roles) {
+    auto& ids = byRole[entry.role];
+    ids.insert(ids.end(), entry.partyIds.begin(), entry.partyIds.end());
   }
-  return id + "model";
+  return api::fate_model_id(byRole);
 }
 
 std::string partyModelId(std::string_view role, PartyId partyId, std::string_view modelId) {
-  return std::string(role) + "#" + std::to_string(partyId) + "#" + std::string(modelId);
+  return api::fate_party_model_id(role, partyId, modelId);
 }
 
 void validateRequest(const MigrationRequest& request) {

@@ -380,11 +380,13 @@ kube::Result ModelMigrationReconciler::reconcile(const kube::Request& request) {
       events_->normal(pass.object, eventReason(event), message);
     }
   }
-  if (blocked && previousStatus.phase != "Stalled" && events_) {
-    events_->warning(pass.object, blocked->first, blocked->second);
-  } else if (!blocked && gate.kind == GateVerdict::Kind::Blocked &&
-             previousStatus.phase != "Stalled" && events_) {
-    events_->warning(pass.object, gate.reason, gate.message);
+  // One Warning when the migration becomes stalled (or stalled for another reason).
+  const api::Condition* wasStalled =
+      api::find_condition(previousStatus.conditions, api::condition_type::kStalled);
+  const ConditionValue* stalled = summary.find("Stalled");
+  if (events_ && stalled && stalled->status == "True" &&
+      (!wasStalled || wasStalled->status != "True" || wasStalled->reason != stalled->reason)) {
+    events_->warning(pass.object, stalled->reason, stalled->message);
   }
 
   if (blocked || gate.kind == GateVerdict::Kind::Blocked || finished) return kube::Result::done();

@@ -37,9 +37,11 @@ const ConditionValue* MigrationSummary::find(const std::string& type) const {
 MigrationSummary summarize(const std::optional<std::string>& invalid, const GateVerdict& gate,
                            const std::vector<PartyState>& parties) {
   const int total = static_cast<int>(parties.size());
-  if (invalid) return blocked("Stalled", "InvalidSpec", *invalid, total);
+  // The CRD's phase enum is Pending|Running|Succeeded|Failed; Stalled lives in the conditions.
+  // A spec FATE rejects can never run (its fields are immutable): Failed. A gate can open.
+  if (invalid) return blocked("Failed", "InvalidSpec", *invalid, total);
   if (gate.kind == GateVerdict::Kind::Blocked) {
-    return blocked("Stalled", gate.reason, gate.message, total);
+    return blocked("Pending", gate.reason, gate.message, total);
   }
 
   MigrationSummary summary;

@@ -209,7 +209,7 @@ TEST_F(ReconcilerTest, TargetOnFate150IsStalledAndNothingRuns) {
   EXPECT_EQ((*stalled)["reason"], "FateVersionTooOld");
   EXPECT_NE((*stalled)["message"].get<std::string>().find("host 100"), std::string::npos);
   EXPECT_NE((*stalled)["message"].get<std::string>().find("party-100"), std::string::npos);
-  EXPECT_EQ(migration()["status"]["phase"], "Stalled");
+  EXPECT_EQ(migration()["status"]["phase"], "Pending") << "the CRD's phase enum has no Stalled";
 
   // The FLCluster is upgraded: the FLCluster watch maps it back to this migration.
   cluster.put(kFLClusters, flcluster("party-100", 100, "1.11.4", false));
@@ -297,6 +297,7 @@ TEST_F(ReconcilerTest, InvalidSpecIsStalled) {
   const auto stalled = condition(migration(), "Stalled");
   ASSERT_TRUE(stalled);
   EXPECT_EQ((*stalled)["reason"], "InvalidSpec");
+  EXPECT_EQ(migration()["status"]["phase"], "Failed");
   EXPECT_NE((*stalled)["message"].get<std::string>().find("no need to migrate"), std::string::npos);
 }
 

@@ -68,7 +68,7 @@ TEST(Summarize, GateBlockedIsStalledWithTheGateReason) {
   const GateVerdict blocked{GateVerdict::Kind::Blocked, "FateVersionTooOld",
                             "model migration needs FATE >= 1.5.1: host 100 reports FATE 1.5.0"};
   const auto summary = summarize(std::nullopt, blocked, {party("host", 10000, P, P, P)});
-  EXPECT_EQ(summary.phase, "Stalled");
+  EXPECT_EQ(summary.phase, "Pending");
   EXPECT_EQ(status(summary, "Stalled"), "True");
   EXPECT_EQ(summary.find("Stalled")->reason, "FateVersionTooOld");
   EXPECT_EQ(summary.find("Stalled")->message, blocked.message);
@@ -78,6 +78,7 @@ TEST(Summarize, GateBlockedIsStalledWithTheGateReason) {
 TEST(Summarize, InvalidSpecIsStalled) {
   const auto summary = summarize(std::string("migrate_role: equals 'role'"), kOpen, {});
   EXPECT_EQ(summary.find("Stalled")->reason, "InvalidSpec");
+  EXPECT_EQ(summary.phase, "Failed");
   EXPECT_EQ(status(summary, "Stalled"), "True");
 }
 

@@ -57,7 +57,8 @@ struct MigrationPlan {
   std::vector<PartyMigration> parties;  // in FATE's execution order
 };
 
-// FATE's gen_model_id: roles sorted, each "role-" + sorted unique ids joined by "_", joined by
+// FATE's gen_model_id (via flop::api::fate_model_id): roles sorted, each "role-" + sorted unique
+// ids joined by "_", joined by
 // "#", then "#model". An empty map gives "all#model".
 std::string generateModelId(const RoleMap& roles);
 

@@ -19,7 +19,7 @@ struct ConditionValue {
 };
 
 struct MigrationSummary {
-  std::string phase;  // Pending | Running | Succeeded | Failed | Stalled (printer column)
+  std::string phase;  // Pending | Running | Succeeded | Failed (the CRD's enum; printer column)
   std::vector<ConditionValue> conditions;  // Ready, Reconciling, Stalled, Succeeded, Failed
   int partiesDone = 0;                     // executing parties finished (imported, or migrated)
   int partiesTotal = 0;
