@@ -256,6 +256,9 @@ KUBECONFIG="$kc" kubectl get flclusters -A >/dev/null && ok "cluster-wide token 
 # Per-kind e2e flows to success under this identity: the command runs with the admin KUBECONFIG
 # (the test's own kubectl calls) and FLOP_OPERATOR_KUBECONFIG, the token kubeconfig its operator
 # must use (the e2e harnesses pass it as --kubeconfig when set).
+if [[ -z "${FLOP_RBAC_E2E_CMD:-}" && -n "${FLOP_RBAC_FJ_OPERATOR:-}" ]]; then
+  FLOP_RBAC_E2E_CMD="$src/tests/packaging/rbac-e2e-flows.sh"
+fi
 if [[ -n "${FLOP_RBAC_E2E_CMD:-}" ]]; then
   FLOP_OPERATOR_KUBECONFIG="$kc" bash -c "$FLOP_RBAC_E2E_CMD" && ok "e2e flows with the operator identity" || bad "e2e flows with the operator identity"
 else
