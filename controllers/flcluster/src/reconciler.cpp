@@ -156,27 +156,10 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
   // Decide.
   Decision decision = decideScaling(input);
 
-  // Act: children (server_num in the ConfigMap before any pod that reads it), then status, then
-  // the scheduler call, so the operation is on record before the call is made.
-  applyChild(kube::resources::configMaps, flConfigMap(cluster, decision.serverNum));
-  Json schedulerSvc;
-  applyChild(kube::resources::services, schedulerService(cluster, options_.children),
-             &schedulerSvc);
-  applyChild(kube::resources::deployments, schedulerDeployment(cluster, options_.children));
-  applyChild(kube::resources::services, serverHeadlessService(cluster));
-  applyChild(kube::resources::services, deviceService(cluster));
-  const auto schedulerIp = schedulerSvc["spec"].value("clusterIP", std::string());
-  if (!schedulerIp.empty() && schedulerIp != "None")
-    applyChild(kube::resources::statefulSets,
-               serverStatefulSet(cluster, decision.setReplicas, schedulerIp));
-  if (auto hpa = horizontalPodAutoscaler(cluster)) {
-    applyChild(kHpaResource, *hpa);
-  } else if (client_.tryGet(kHpaResource, ns, names.autoscaler)) {
-    client_.remove(kHpaResource, ns, names.autoscaler);  // autoscaling was turned off
-  }
+  // Act: status first with the operation on record, then the scheduler call (a decision with a
+  // call never changes children: pods move only once the scheduler has accepted).
   pass.status.selector = api::selector_string(serverSelector(cluster));
   applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
-
   if (decision.call != SchedulerCall::None && scheduler) {
     summarise(pass.status, pass.generation, pass.now);
     writeStatus(pass);  // throws on conflict: nothing was called, the retry starts afresh
@@ -197,6 +180,25 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
     applyCallOutcome(decision, outcome);
     if (outcome.accepted) decision.requeueAfter = std::chrono::seconds(0);  // raise the set next
     applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
+  }
+
+  // Children: server_num in the ConfigMap before the StatefulSet whose new pods read it, and the
+  // scheduler Service before it too (its ClusterIP is the servers' MS_SCHED_HOST).
+  applyChild(kube::resources::configMaps, flConfigMap(cluster, decision.serverNum));
+  Json schedulerSvc;
+  applyChild(kube::resources::services, schedulerService(cluster, options_.children),
+             &schedulerSvc);
+  const auto schedulerIp = schedulerSvc["spec"].value("clusterIP", std::string());
+  if (!schedulerIp.empty() && schedulerIp != "None")
+    applyChild(kube::resources::statefulSets,
+               serverStatefulSet(cluster, decision.setReplicas, schedulerIp));
+  applyChild(kube::resources::deployments, schedulerDeployment(cluster, options_.children));
+  applyChild(kube::resources::services, serverHeadlessService(cluster));
+  applyChild(kube::resources::services, deviceService(cluster));
+  if (auto hpa = horizontalPodAutoscaler(cluster)) {
+    applyChild(kHpaResource, *hpa);
+  } else if (client_.tryGet(kHpaResource, ns, names.autoscaler)) {
+    client_.remove(kHpaResource, ns, names.autoscaler);  // autoscaling was turned off
   }
   for (const auto& pod : decision.podsToDelete) client_.remove(kube::resources::pods, ns, pod);
   report(pass, decision);

@@ -9,6 +9,8 @@ namespace {
 using std::chrono::seconds;
 
 constexpr seconds kPollWhileBusy{5};
+// A scale in flight is watched closely: READY is only seen by asking the scheduler.
+constexpr seconds kPollWhileScaling{1};
 constexpr seconds kPollWhenIdle{30};
 constexpr seconds kRetryAfterRejection{15};
 
@@ -258,6 +260,7 @@ class Planner {
       d_.setReplicas = std::max(setAt, from);
       reconciling("RollingBack", "scheduler is rolling back the scale-out " + std::to_string(from) +
                                      "->" + std::to_string(to));
+      d_.requeueAfter = kPollWhileScaling;
       return d_;
     }
     // The scheduler accepted the call: only now may the new servers start, with server_num = to.
@@ -267,6 +270,7 @@ class Planner {
                           std::to_string(registered) + " servers registered";
     set("Scaling", true, "ScalingOut", progress);
     reconciling("ScalingOut", progress);
+    d_.requeueAfter = kPollWhileScaling;
     if (ready) {
       set("Stalled", true, "UnexpectedServerCount", progress + ", expected " + std::to_string(to));
       return d_;
@@ -306,6 +310,7 @@ class Planner {
           reconciling("ScalingIn", "scheduler READY with " + std::to_string(to) +
                                        " servers; waiting for scaled-in pod " + pod.name +
                                        " to exit");
+          d_.requeueAfter = kPollWhileScaling;
           set("Scaling", true, "ScalingIn", "deleting scaled-in pods");
           return d_;
         }
@@ -319,6 +324,7 @@ class Planner {
                           ": scheduler state " + stateName(view);
     set("Scaling", true, "ScalingIn", progress);
     reconciling("ScalingIn", progress);
+    d_.requeueAfter = kPollWhileScaling;
     if (ready) {
       set("Stalled", true, "UnexpectedServerCount",
           progress + ", " + std::to_string(registered) + " servers registered");
@@ -362,7 +368,7 @@ class Planner {
     const auto deadline = in_.operation->startTime + in_.policy.deadline;
     if (in_.now < deadline) {
       d_.requeueAfter =
-          std::min<seconds>(kPollWhileBusy, std::chrono::ceil<seconds>(deadline - in_.now));
+          std::min<seconds>(kPollWhileScaling, std::chrono::ceil<seconds>(deadline - in_.now));
       return false;
     }
     set("Stalled", true, "ScaleDeadlineExceeded",

@@ -110,6 +110,7 @@ TEST_F(ScalingTest, AcceptedScaleOutRaisesTheSetWithTheNewServerNum) {
   EXPECT_EQ(d.operation, in.operation);
   EXPECT_EQ(d.recordedServerNum, 4);
   EXPECT_FALSE(isTrue(d, "Stalled"));
+  EXPECT_EQ(d.requeueAfter, 1s);  // READY is only seen by asking: poll closely while scaling
 }
 
 TEST_F(ScalingTest, ScaleOutCompletesWhenReadyWithTheNewTotal) {

@@ -149,8 +149,9 @@ class Operator:
 class Bridge(threading.Thread):
     """Registers Running server pods with the double and unregisters deleted ones."""
 
-    def __init__(self, namespace, double, order=None):
+    def __init__(self, namespace, double, order=None, poll=0.3):
         super().__init__(daemon=True)
+        self.interval = poll
         self.namespace, self.double = namespace, double
         self.order = order or (lambda name: ordinal(name))  # registration order within one poll
         self.registered = {}  # pod name -> uid
@@ -165,7 +166,7 @@ class Bridge(threading.Thread):
                 self.poll()
             except Exception as err:  # reported by check()
                 self.error = err
-            self.stopped.wait(0.3)
+            self.stopped.wait(self.interval)
 
     def poll(self):
         pods = kubectl_json("get", "pods", "-n", self.namespace, "-l", SERVER_LABEL)["items"]
