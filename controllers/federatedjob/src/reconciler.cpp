@@ -23,11 +23,14 @@ const kube::ResourceRef& flClusterResource() {
   return resource;
 }
 
-std::optional<FlowTarget> flowTargetOf(const api::FLCluster& cluster, std::string* why) {
-  if (!cluster.spec.fate) {
-    if (why) *why = "FLCluster " + cluster.metadata.name + " has no spec.fate";
+std::optional<FlowTarget> flowTargetOf(const api::FLCluster& cluster, FlowProblem* problem) {
+  auto refuse = [&](std::string reason, std::string message) -> std::optional<FlowTarget> {
+    if (problem) *problem = FlowProblem{std::move(reason), std::move(message)};
     return std::nullopt;
-  }
+  };
+  const std::string& name = cluster.metadata.name;
+  if (!cluster.spec.fate)
+    return refuse("ClusterHasNoFateFlow", "FLCluster " + name + " has no spec.fate");
   const auto& fate = *cluster.spec.fate;
   FlowTarget target;
   if (fate.flow.url && !fate.flow.url->empty()) {
@@ -36,19 +39,22 @@ std::optional<FlowTarget> flowTargetOf(const api::FLCluster& cluster, std::strin
     target.baseUrl = "http://" + fate.flow.service->name + "." + cluster.metadata.namespace_ +
                      ".svc:" + std::to_string(fate.flow.service->port.value_or(9380));
   } else {
-    if (why) *why = "FLCluster " + cluster.metadata.name + " has no FATE-Flow endpoint";
-    return std::nullopt;
+    return refuse("ClusterHasNoFateFlow", "FLCluster " + name + " has no FATE-Flow endpoint");
   }
-  // FATE 1.5/1.6 accept only job_dsl/job_runtime_conf; prefer the version FATE-Flow reported.
+  // The version FATE-Flow reported wins over the declared one.
   std::string version = fate.version;
   if (cluster.status.fate && cluster.status.fate->detectedVersion) {
     version = *cluster.status.fate->detectedVersion;
   }
   if (!version.empty()) {
     try {
-      if (!fateflow::parseFlowVersion(version).atLeast(1, 7, 0)) {
-        target.keys = fateflow::SubmitKeys::Legacy;
+      auto parsed = fateflow::parseFlowVersion(version);
+      if (parsed.atLeast(2, 0, 0)) {
+        return refuse("UnsupportedFateVersion", "FLCluster " + name + " runs FATE-Flow " + version +
+                                                    "; FederatedJob drives the 1.x API (/v1) only");
       }
+      // FATE 1.5/1.6 accept only job_dsl/job_runtime_conf.
+      if (!parsed.atLeast(1, 7, 0)) target.keys = fateflow::SubmitKeys::Legacy;
     } catch (const InvalidInput&) {
     }
   }
@@ -154,10 +160,10 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
                                "FLCluster " + round.job.spec.clusterRef.name + " not found"};
       return false;
     }
-    std::string why;
-    auto target = flowTargetOf(cluster->get<api::FLCluster>(), &why);
+    FlowProblem refused;
+    auto target = flowTargetOf(cluster->get<api::FLCluster>(), &refused);
     if (!target) {
-      problem = Unavailability{"ClusterHasNoFateFlow", why};
+      problem = Unavailability{refused.reason, refused.message};
       return false;
     }
     fateflow::ClientOptions clientOptions;

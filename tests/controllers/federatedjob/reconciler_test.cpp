@@ -162,6 +162,11 @@ TEST(FlowTarget, UrlServiceAndLegacyKeys) {
   EXPECT_EQ(target->keys, fateflow::SubmitKeys::Legacy);
   cluster.status.fate = api::FateStatus{"1.11.4", std::nullopt};
   EXPECT_EQ(flowTargetOf(cluster, nullptr)->keys, fateflow::SubmitKeys::Current);
+  cluster.status.fate = api::FateStatus{"2.1.0", std::nullopt};
+  FlowProblem problem;
+  EXPECT_FALSE(flowTargetOf(cluster, &problem));
+  EXPECT_EQ(problem.reason, "UnsupportedFateVersion");
+  EXPECT_NE(problem.message.find("2.1.0"), std::string::npos);
 }
 
 }  // namespace

@@ -44,8 +44,14 @@ struct FlowTarget {
   fateflow::SubmitKeys keys = fateflow::SubmitKeys::Current;
 };
 // The FATE-Flow of an FLCluster: spec.fate.flow.url, else http://<service>.<ns>.svc:<port|9380>.
-// Returns nullopt (with `why`) when the cluster has no FATE endpoint.
-std::optional<FlowTarget> flowTargetOf(const api::FLCluster& cluster, std::string* why);
+// Returns nullopt, with a condition reason and message, when the cluster has no FATE endpoint
+// (ClusterHasNoFateFlow) or runs FATE-Flow 2.x, whose /v2 API has no job/deploy/load/bind of
+// this kind (UnsupportedFateVersion).
+struct FlowProblem {
+  std::string reason;
+  std::string message;
+};
+std::optional<FlowTarget> flowTargetOf(const api::FLCluster& cluster, FlowProblem* problem);
 
 // JSON merge patch turning `from` into `to` (keys missing from `to` become null).
 nlohmann::json mergePatch(const nlohmann::json& from, const nlohmann::json& to);
