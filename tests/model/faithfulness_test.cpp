@@ -15,6 +15,7 @@
 #include "feature_binning.pb.h"
 #include "flop/model/converters.hpp"
 #include "flop/model/define_meta.hpp"
+#include "flop/model/inspect.hpp"
 #include "flop/model/migrate.hpp"
 #include "test_support.hpp"
 
@@ -211,6 +212,10 @@ void runCase(const std::string& name, const CompareOptions& baseOpt = {},
       CompareOptions opt = baseOpt;
       opt.input = &inputModel;
       compareModels(readModel(myZip), readModel(fateZip), label + " " + zipName, opt);
+      const auto problems = verifyModel(myZip, ArchiveLimits{});
+      EXPECT_TRUE(problems.empty())
+          << label << " " << zipName << ": " << problems.size()
+          << " verify problem(s), first: " << (problems.empty() ? "" : problems[0]);
       EXPECT_TRUE(fs::exists(out.path() / (expected["party_model_id"].get<std::string>() + "_" +
                                            expected["model_version"].get<std::string>() +
                                            ".import_model.json")));
@@ -274,8 +279,8 @@ TEST(Faithfulness, V16DslV1CopyDesign) {
   runCase("v16_dslv1_pearson_binning_selection_sbt_lr_3party");
 }
 
-// FATE 1.11 fails on this 1.6 cluster model (bug 2); fl-model migrates it and changes only what
-// FATE 1.11 changes.
+// FATE 1.11 fails on this 1.6 cluster model (bug 2); fl-model migrates it, the result verifies,
+// and only what FATE 1.11 changes is changed.
 TEST(Faithfulness, V16ClusterModelMigratesDespiteFateBug2) {
   const std::string name = "v16_cluster_model_import_into_v111_fails";
   const auto facts = loadCase(name);
@@ -311,6 +316,8 @@ TEST(Faithfulness, V16ClusterModelMigratesDespiteFateBug2) {
     }
     EXPECT_FALSE(mine.files.count("pipeline.pb"));
     EXPECT_TRUE(mine.files.count("import_model.json"));
+    const auto problems = verifyModel(party.output, ArchiveLimits{});
+    EXPECT_TRUE(problems.empty()) << party.output << ": " << (problems.empty() ? "" : problems[0]);
   }
 }
 
