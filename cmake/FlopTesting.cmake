@@ -46,14 +46,26 @@ function(flop_add_gtest target)
   endif()
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE flop_options GTest::gtest_main GTest::gmock ${ARG_LIBS})
-  set(props LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
   if(ARG_LABEL STREQUAL "unit")
-    list(APPEND props ENVIRONMENT "${FLOP_TEST_ENV}")
+    set(fixtures "")
+    set(env "${FLOP_TEST_ENV}")
   else()
-    list(APPEND props FIXTURES_REQUIRED "cluster;crds" ENVIRONMENT "${FLOP_CLUSTER_ENV}")
+    set(fixtures "cluster;crds")
+    set(env "${FLOP_CLUSTER_ENV}")
   endif()
   gtest_discover_tests(${target} TEST_PREFIX "${target}." DISCOVERY_TIMEOUT 60
-                       PROPERTIES ${props})
+                       TEST_LIST ${target}_TESTS)
+  # gtest_discover_tests' PROPERTIES flattens list values (ENVIRONMENT, fixtures), so the
+  # properties are set by a script CTest includes after the discovered tests are defined.
+  set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake")
+  file(WRITE "${props_file}"
+       "set_tests_properties(\${${target}_TESTS} PROPERTIES LABELS [==[${ARG_LABEL}]==] "
+       "TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT [==[${env}]==]")
+  if(fixtures)
+    file(APPEND "${props_file}" " FIXTURES_REQUIRED [==[${fixtures}]==]")
+  endif()
+  file(APPEND "${props_file}" ")\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${props_file}")
 endfunction()
 
 # flop_add_script_test(<name> LABEL <label> COMMAND <cmd...> [TIMEOUT s])
