@@ -145,12 +145,14 @@ std::string workspaceSubPath(const MigrationJobContext& context, const PartyMigr
 }
 
 std::string sourceArchivePath(const MigrationJobContext& context, const PartyMigration& party) {
-  return std::string(paths::kWorkspace) + "/source/" +
+  // Straight in the party's workspace root: the mount exists, and fl-model creates no parent
+  // directories. Source and migrated archives never collide (new ids and version differ).
+  return std::string(paths::kWorkspace) + "/" +
          partyModelId(party.role, party.sourcePartyId, context.request.modelId) + "_" +
          context.request.modelVersion + ".zip";
 }
 
-std::string migratedDir() { return std::string(paths::kWorkspace) + "/migrated"; }
+std::string migratedDir() { return std::string(paths::kWorkspace); }
 
 std::string importConfPath(const MigrationJobContext& context, const PartyMigration& party) {
   // fl-model migrate names it after the migrated archive.

@@ -84,7 +84,7 @@ TEST(TransferJob, PacksTheSourceCopyFromTheModelStoreReadOnly) {
                          "/source/guest#9999#arbiter-10000#guest-9999#host-10000#model/"
                          "202006171904247702041",
                          "--out",
-                         "/workspace/source/guest#9999#arbiter-10000#guest-9999#host-10000#model_"
+                         "/workspace/guest#9999#arbiter-10000#guest-9999#host-10000#model_"
                          "202006171904247702041.zip"}));
   const json& mount = container(job)["volumeMounts"].back();
   EXPECT_EQ(mount["mountPath"], "/source");
@@ -119,10 +119,10 @@ TEST(MigrateJob, RunsFlModelMigrateOnTheWorkspaceCopy) {
   expectCommonJobShape(job, Step::Migrate, 2);
   EXPECT_EQ(container(job)["args"],
             json::array({"migrate", "-c", "/etc/fl-model/migrate_model.json", "--model",
-                         "/workspace/source/guest#9999#arbiter-10000#guest-9999#host-10000#model_"
+                         "/workspace/guest#9999#arbiter-10000#guest-9999#host-10000#model_"
                          "202006171904247702041.zip",
-                         "--role", "guest", "--party-id", "9999", "--output-dir",
-                         "/workspace/migrated", "--format", "zip", "--compat", "1.9"}));
+                         "--role", "guest", "--party-id", "9999", "--output-dir", "/workspace",
+                         "--format", "zip", "--compat", "1.9"}));
   const json& volume = job["spec"]["template"]["spec"]["volumes"].back();
   EXPECT_EQ(volume["configMap"]["name"], "seed-migrate-conf");
   EXPECT_THROW(buildMigrateJob(seedContext(), kGuest, 1, "2.0"), InvalidInput);
@@ -135,7 +135,7 @@ TEST(ImportJob, CredentialsComeFromTheSecretNeverArgv) {
   expectCommonJobShape(job, Step::Import, 1);
   EXPECT_EQ(container(job)["args"],
             json::array({"import", "--flow", "http://fateflow.party-99:9380", "-c",
-                         "/workspace/migrated/guest#99#arbiter-100#guest-99#host-100#model_"
+                         "/workspace/guest#99#arbiter-100#guest-99#host-100#model_"
                          "202311221053219843970.import_model.json"}));
   int secretRefs = 0;
   for (const auto& env : container(job)["env"]) {

@@ -171,7 +171,10 @@ TEST(JobsReallyWork, SeedMigrationJobsRunLocallyAndImportIntoFateFlow) {
     fs::create_directories(cache / dir);
     fs::copy(caseDir / "input" / dir, cache / dir, fs::copy_options::recursive);
   }
-  const std::string sourcesBefore = treeDigest(pvcs);
+  auto sourceStores = [&] {
+    return treeDigest(pvcs / "party-9999-data") + " " + treeDigest(pvcs / "party-10000-data");
+  };
+  const std::string sourcesBefore = sourceStores();
 
   fs::create_directories(root / "double");
   FateFlowDouble flow(root / "double");
@@ -208,7 +211,7 @@ TEST(JobsReallyWork, SeedMigrationJobsRunLocallyAndImportIntoFateFlow) {
   EXPECT_EQ(executed.size(), 9u);
   EXPECT_EQ(migration["status"]["newModelId"], facts["expected_new_model_id"]);
   EXPECT_EQ(migration["status"]["newModelVersion"], facts["expected_model_version"]);
-  EXPECT_EQ(treeDigest(pvcs), sourcesBefore) << "a source model store was modified";
+  EXPECT_EQ(sourceStores(), sourcesBefore) << "a source model store was modified";
 
   // Every party landed in FATE-Flow under FATE's new ids, verified by the double with fl-model.
   const Json models = flow.get("/_double/models")["models"];
@@ -243,10 +246,14 @@ TEST(JobsReallyWork, SeedMigrationJobsRunLocallyAndImportIntoFateFlow) {
               fate["data"].value("components", Json()).size())
         << partyKey;
   }
-  // Results came back through the termination messages into status.
+  // Results came back through the termination messages into status: the migrated archive.
   for (const auto& party : migration["status"]["parties"]) {
-    EXPECT_TRUE(party.contains("artifact")) << party.dump();
-    EXPECT_EQ(party["artifact"].value("sha256", "").size(), 64u) << party.dump();
+    const std::string expectedName = party["role"].get<std::string>() + "#" +
+                                     std::to_string(party["targetPartyId"].get<int>()) + "#" +
+                                     newModelId + "_" + newVersion + ".zip";
+    const std::string path = party["artifact"].value("path", "");
+    EXPECT_TRUE(path.ends_with("/" + expectedName)) << party.dump();
+    EXPECT_TRUE(fs::exists(path)) << path;
   }
   fs::remove_all(root);
 }
