@@ -21,7 +21,15 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Python modules the tests and generators use, for whichever python3 is first on the PATH.
+python_modules() {
+  python3 -c 'import yaml, pytest' 2>/dev/null ||
+    python3 -m pip install --quiet pyyaml pytest 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages pyyaml pytest
+}
+
 if ((${#missing[@]} == 0)); then
+  python_modules
   echo "[install-deps] all ${#packages[@]} packages present"
   exit 0
 fi
@@ -32,4 +40,5 @@ echo "[install-deps] installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+python_modules
 echo "[install-deps] done"
