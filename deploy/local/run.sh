@@ -41,32 +41,34 @@ eval "$("$here/cluster.sh" env --dir "$cluster_dir")"
 if compgen -G "$root/crds/*.yaml" >/dev/null; then
   say "CRDs"
   kubectl apply -f "$root/crds/"
-  kubectl wait --for=condition=Established crd -l app.kubernetes.io/part-of=fl-operator --timeout=60s ||
-    kubectl wait --for=condition=Established -f "$root/crds/" --timeout=60s
+  kubectl wait --for=condition=Established -f "$root/crds/" --timeout=60s
 fi
-
-source "$here/run-peers.sh"
-start_peers
 
 say "fl-operator"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+health="$(free_port)"; metrics="$(free_port)"
 "$root/build/cmd/fl-operator/fl-operator" --kubeconfig "$KUBECONFIG" \
-  --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 \
+  --metrics-bind-address "127.0.0.1:$metrics" --health-probe-bind-address "127.0.0.1:$health" \
   >"$state/fl-operator.log" 2>&1 &
 pids+=($!)
-echo "logs: $state/fl-operator.log"
+until curl -sf "http://127.0.0.1:$health/readyz" >/dev/null; do
+  kill -0 "${pids[-1]}" 2>/dev/null || { tail -n 30 "$state/fl-operator.log"; exit 1; }
+  sleep 0.5
+done
+echo "ready; logs: $state/fl-operator.log, metrics: http://127.0.0.1:$metrics/metrics"
 
-if compgen -G "$root/deploy/examples/*.yaml" >/dev/null; then
-  say "examples"
-  kubectl create namespace fl-demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-  kubectl apply -n fl-demo -f "$root/deploy/examples/"
-fi
+say "examples (FATE-Flow and scheduler endpoints pointed at the test doubles)"
+kubectl create namespace fl-demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+python3 "$here/demo.py" --namespace fl-demo --workdir "$state/demo" >"$state/demo.log" 2>&1 &
+pids+=($!)
 
 show() {
   say "status ($(date +%T))"
-  kubectl get fl -n fl-demo -o wide 2>/dev/null || kubectl get all -n fl-demo
+  kubectl get flclusters,federatedjobs,modelmigrations -n fl-demo -o wide
+  kubectl get statefulsets,pods -n fl-demo
 }
 if ((once)); then
-  sleep 20
+  sleep 30
   show
   exit 0
 fi
