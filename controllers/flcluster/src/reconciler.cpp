@@ -30,7 +30,7 @@ void setCondition(api::FLClusterStatus& status, std::string_view type, bool valu
   api::set_condition(status.conditions, std::move(c), now);
 }
 
-kube::Result resultFor(const std::optional<std::chrono::seconds>& requeue) {
+kube::Result resultFor(const std::optional<std::chrono::milliseconds>& requeue) {
   if (!requeue) return kube::Result::done();
   if (requeue->count() == 0) return kube::Result::requeue();
   return kube::Result::requeueAfter(*requeue);
@@ -135,8 +135,11 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
   input.singleServerOnly = ms.fl && ms.fl->encryptType == "PW_ENCRYPT";
   input.retryBlocked = retryBlocked(pass.status, pass.generation);
   input.now = pass.now;
-  if (auto set = client_.tryGet(kube::resources::statefulSets, ns, names.servers))
+  if (auto set = client_.tryGet(kube::resources::statefulSets, ns, names.servers)) {
     input.setReplicas = (*set)["spec"].value("replicas", 1);
+  } else {
+    forgetApplied(kube::resources::statefulSets, ns, names.servers);  // deleted: apply again
+  }
   kube::ListOptions podQuery;
   podQuery.labelSelector = api::selector_string(serverSelector(cluster));
   std::int32_t existingPods = 0;
@@ -178,8 +181,23 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
         break;
     }
     applyCallOutcome(decision, outcome);
-    if (outcome.accepted) decision.requeueAfter = std::chrono::seconds(0);  // raise the set next
     applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
+    if (outcome.accepted) {
+      // The scheduler changes state before it answers: look again now so the pods follow at once
+      // (raise the set after /scaleout, lower it after a /scalein that is already READY).
+      report(pass, decision);
+      input.operation = decision.operation;
+      input.recordedServerNum = decision.recordedServerNum;
+      input.scheduler = observeScheduler(pass, *scheduler);
+      decision = decideScaling(input);
+      if (decision.call != SchedulerCall::None) {  // never two calls in one pass
+        decision.call = SchedulerCall::None;
+        decision.events.clear();
+        decision.requeueAfter = std::chrono::seconds(0);
+      }
+      applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation,
+                    pass.now);
+    }
   }
 
   // Children: server_num in the ConfigMap before the StatefulSet whose new pods read it, and the
@@ -271,9 +289,32 @@ void Reconciler::writeStatus(Pass& pass) {
   pass.object = client_.updateStatus(kFLClusterResource, object);
 }
 
+// A child whose desired JSON has not changed is re-applied only every kReapplyEvery, so a
+// reconcile during a scale costs a few calls instead of a dozen; drift (edits, deletions) is still
+// repaired within that period.
 void Reconciler::applyChild(const kube::ResourceRef& resource, const Json& object, Json* out) {
-  auto applied = client_.apply(resource, object, kube::ApplyOptions{options_.fieldManager, true});
-  if (out) *out = std::move(applied);
+  const auto key = resource.plural + "/" + kube::namespaceOf(object) + "/" + kube::nameOf(object);
+  const auto digest = std::hash<std::string>{}(object.dump());
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(appliedMutex_);
+    auto it = applied_.find(key);
+    if (it != applied_.end() && it->second.digest == digest &&
+        now - it->second.at < kReapplyEvery) {
+      if (out) *out = it->second.result;
+      return;
+    }
+  }
+  auto result = client_.apply(resource, object, kube::ApplyOptions{options_.fieldManager, true});
+  std::lock_guard lock(appliedMutex_);
+  applied_[key] = Applied{digest, now, out ? result : Json()};
+  if (out) *out = std::move(result);
+}
+
+void Reconciler::forgetApplied(const kube::ResourceRef& resource, const std::string& ns,
+                               const std::string& name) {
+  std::lock_guard lock(appliedMutex_);
+  applied_.erase(resource.plural + "/" + ns + "/" + name);
 }
 
 void Reconciler::report(Pass& pass, const Decision& decision) {

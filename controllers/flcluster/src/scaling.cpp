@@ -10,7 +10,7 @@ using std::chrono::seconds;
 
 constexpr seconds kPollWhileBusy{5};
 // A scale in flight is watched closely: READY is only seen by asking the scheduler.
-constexpr seconds kPollWhileScaling{1};
+constexpr std::chrono::milliseconds kPollWhileScaling{500};
 constexpr seconds kPollWhenIdle{30};
 constexpr seconds kRetryAfterRejection{15};
 
@@ -367,8 +367,8 @@ class Planner {
   bool checkDeadline(const std::string& progress) {
     const auto deadline = in_.operation->startTime + in_.policy.deadline;
     if (in_.now < deadline) {
-      d_.requeueAfter =
-          std::min<seconds>(kPollWhileScaling, std::chrono::ceil<seconds>(deadline - in_.now));
+      d_.requeueAfter = std::min<std::chrono::milliseconds>(
+          kPollWhileScaling, std::chrono::ceil<std::chrono::milliseconds>(deadline - in_.now));
       return false;
     }
     set("Stalled", true, "ScaleDeadlineExceeded",

@@ -3,7 +3,9 @@
 // scheduler), decide (decideScaling), act (server-side apply of children, status, the one
 // scheduler call, pod deletions), then report (conditions, Events).
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "flop/flcluster/children.hpp"
@@ -47,6 +49,8 @@ class Reconciler : public kube::Reconciler {
   kube::Result reconcileMindSpore(Pass& pass);
   void reconcileFate(Pass& pass);
   void writeStatus(Pass& pass);
+  void forgetApplied(const kube::ResourceRef& resource, const std::string& ns,
+                     const std::string& name);
   void applyChild(const kube::ResourceRef& resource, const nlohmann::json& object,
                   nlohmann::json* out = nullptr);
   std::optional<SchedulerEndpoint> schedulerEndpoint(Pass& pass);
@@ -57,6 +61,15 @@ class Reconciler : public kube::Reconciler {
   kube::Informer& clusters_;
   kube::EventRecorder& events_;
   Options options_;
+
+  static constexpr std::chrono::seconds kReapplyEvery{30};
+  struct Applied {
+    std::size_t digest = 0;
+    std::chrono::steady_clock::time_point at;
+    nlohmann::json result;  // kept where the caller reads the applied object back
+  };
+  std::mutex appliedMutex_;
+  std::map<std::string, Applied> applied_;
 };
 
 // Adds the FLCluster controller (and the informers it needs) to the manager.

@@ -92,7 +92,7 @@ struct Decision {
   bool scaleRolledBack = false;    // block retries of this target until the spec changes
   std::vector<ConditionChange> conditions;
   std::vector<EventNote> events;
-  std::optional<std::chrono::seconds> requeueAfter;
+  std::optional<std::chrono::milliseconds> requeueAfter;
 };
 
 Decision decideScaling(const ScalingInput& input);
