@@ -176,6 +176,7 @@ void ModelMigrationReconciler::createJob(Pass& pass, const PartyMigration& party
       job = buildImportJob(pass.context, party, attempt.attempt, pass.targets.at(keyOf(party)));
       break;
   }
+  if (options_.decorateJob) options_.decorateJob(job);
   try {
     client_.create(kube::resources::jobs, job);
   } catch (const kube::ApiError& error) {

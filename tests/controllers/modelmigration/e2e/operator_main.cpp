@@ -1,6 +1,7 @@
 // An fl-operator with only the ModelMigration controller, for this controller's e2e tests
 // (the product binary registers it too; this one keeps the test independent of the others).
-// Accepts the manager's flags plus --step-image=IMAGE and --max-attempts=N.
+// Accepts the manager's flags plus --step-image=IMAGE, --max-attempts=N and
+// --fail-step=STEP:ROLE (labels that step's pods for kwok's job-pod-failed stage).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -20,6 +21,17 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg.rfind("--step-image=", 0) == 0) {
       controllerOptions.defaultStepImage = arg.substr(13);
+    } else if (arg.rfind("--fail-step=", 0) == 0) {
+      const std::string value = arg.substr(12);
+      const std::string step = value.substr(0, value.find(':'));
+      const std::string role = value.substr(value.find(':') + 1);
+      controllerOptions.decorateJob = [step, role](nlohmann::json& job) {
+        const auto& labels = job["metadata"]["labels"];
+        if (labels.value("federatedlearning.dev/step", "") == step &&
+            labels.value("federatedlearning.dev/role", "") == role) {
+          job["spec"]["template"]["metadata"]["labels"]["fl-operator.test/fail"] = "true";
+        }
+      };
     } else if (arg.rfind("--max-attempts=", 0) == 0) {
       controllerOptions.maxAttempts = std::stoi(arg.substr(15));
     } else {

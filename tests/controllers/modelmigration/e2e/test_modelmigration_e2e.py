@@ -67,12 +67,13 @@ class Operator:
         self.log_path = os.path.join(STATE, f"operator-{ns}.log")
         self.proc = None
 
-    def start(self):
+    def start(self, *flags):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [OPERATOR, "--kubeconfig", os.environ["KUBECONFIG"], "--watch-namespaces", self.ns,
              "--health-probe-bind-address", f"127.0.0.1:{free_port()}",
-             "--metrics-bind-address", f"127.0.0.1:{free_port()}", "--log-level", "debug"],
+             "--metrics-bind-address", f"127.0.0.1:{free_port()}", "--log-level", "debug",
+             *flags],
             stdout=log, stderr=subprocess.STDOUT)
 
     def kill(self):
@@ -264,3 +265,33 @@ def test_operator_killed_midway_resumes_with_one_job_per_attempt(ns, operator):
                            else None)(migration(ns)), timeout=180)
     assert before <= {j["metadata"]["name"] for j in jobs(ns)}
     assert_one_job_per_step_in_order(ns, mm)
+
+
+def test_failing_step_is_retried_then_failed_while_other_parties_finish(ns):
+    op = Operator(ns)
+    # The guest's transfer pods fail (kwok stage job-pod-failed); two Jobs per step at most.
+    op.start("--fail-step=transfer:guest", "--max-attempts=2")
+    try:
+        seed_clusters(ns)
+        seed_migration(ns)
+        mm = wait_for("Failed", lambda: (lambda m: m if m.get("status", {}).get("phase") == "Failed"
+                                         else None)(migration(ns)), timeout=180)
+    finally:
+        op.stop()
+    failed = condition(mm, "Failed")
+    assert failed["status"] == "True" and failed["reason"] == "StepFailed"
+    assert "guest 9999" in failed["message"] and "BackoffLimitExceeded" in failed["message"]
+    assert condition(mm, "Stalled")["status"] == "True"
+    assert condition(mm, "Succeeded")["status"] == "False"
+    parties = {p["role"]: p for p in mm["status"]["parties"]}
+    assert parties["guest"]["steps"]["transfer"]["phase"] == "Failed"
+    assert parties["guest"]["steps"]["transfer"]["attempts"] == 2
+    assert "migrate" not in parties["guest"]["steps"]
+    for role in ("host", "arbiter"):
+        assert parties[role]["steps"]["import"]["phase"] == "Succeeded", parties[role]
+    names = sorted(j["metadata"]["name"] for j in jobs(ns))
+    guest = [n for n in names if "-guest-" in n]
+    assert guest == ["seed-guest-9999-transfer-1", "seed-guest-9999-transfer-2"], names
+    assert len(names) == 2 + 6, names
+    events = kubectl("get", "events", "-n", ns, "--field-selector", "involvedObject.name=seed")
+    assert "TransferRetrying" in events and "TransferFailed" in events, events

@@ -36,6 +36,9 @@ struct ReconcilerOptions {
   std::chrono::milliseconds runningRequeue{30'000};  // safety net; Job events wake us sooner
   std::chrono::milliseconds waitRequeue{10'000};     // waiting for an FLCluster's version
   std::function<Timestamp()> clock = [] { return std::chrono::system_clock::now(); };
+  // Site policy for step Jobs (extra labels, annotations, node selectors...), applied to each
+  // Job just before it is created. Empty = none.
+  std::function<void(nlohmann::json& job)> decorateJob;
 };
 
 // The informer caches the reconciler reads. The Jobs store must carry the owner-UID index
