@@ -1,33 +1,52 @@
-// fl-operator: the controller manager. Parses the kubebuilder-style flags, sets up logging, and
-// runs the Manager until SIGTERM. Controllers are registered in registerControllers().
+// fl-operator: the controller manager, and (as `fl-operator scheduler-proxy ...`) the management
+// sidecar that the FLCluster controller puts beside each MindSpore FL scheduler.
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "flop/federatedjob/controller.hpp"
 #include "flop/flcluster/controller.hpp"
+#include "flop/flcluster/scheduler_proxy.hpp"
 #include "flop/manager/manager.hpp"
 #include "flop/manager/run.hpp"
 #include "flop/modelmigration/controller.hpp"
 
 namespace {
 
-// The image whose fl-model runs the ModelMigration step Jobs when a migration names none:
-// the operator's own image, which the chart and kustomize pass in FLOP_STEP_IMAGE.
-std::string defaultStepImage() {
+// The operator's own image: it runs fl-model in the ModelMigration step Jobs and the scheduler
+// management sidecar. The chart and kustomize pass it in FLOP_STEP_IMAGE.
+std::string ownImage() {
   const char* image = std::getenv("FLOP_STEP_IMAGE");
   return image && *image ? image : "fl-operator:" FLOP_VERSION;
 }
 
 void registerControllers(flop::manager::Manager& manager) {
-  flop::flcluster::registerController(manager);
+  flop::flcluster::Options clusters;
+  clusters.children.sidecarImage = ownImage();
+  flop::flcluster::registerController(manager, clusters);
   flop::federatedjob::registerController(manager);
   flop::modelmigration::Options migration;
-  migration.defaultStepImage = defaultStepImage();
+  migration.defaultStepImage = ownImage();
   flop::modelmigration::registerController(manager, migration);
+}
+
+int schedulerProxy(const std::vector<std::string>& args) {
+  auto stop = std::make_shared<flop::Cancellation>();
+  flop::manager::handleTerminationSignals(stop);
+  try {
+    return flop::flcluster::runSchedulerProxy(flop::flcluster::parseProxyFlags(args), *stop);
+  } catch (const flop::Error& e) {
+    std::fprintf(stderr, "fl-operator scheduler-proxy: %s\n", e.what());
+    return 2;
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "scheduler-proxy")
+    return schedulerProxy(std::vector<std::string>(argv + 2, argv + argc));
   return flop::manager::runOperator(argc, argv, registerControllers);
 }
