@@ -47,6 +47,22 @@ def point_at_doubles(objects, flow_urls, scheduler_url):
     return out
 
 
+def volumes_for(cluster, count):
+    """Static PersistentVolumes for the servers' recovery claims: the local control plane has no
+    provisioner, and the scheduler refuses pods whose claims are unbound."""
+    recovery = cluster["spec"]["mindspore"].get("recovery", {})
+    if not recovery.get("enabled"):
+        return []
+    name = cluster["metadata"]["name"]
+    return [{"apiVersion": "v1", "kind": "PersistentVolume",
+             "metadata": {"name": f"fl-demo-{name}-{i}"},
+             "spec": {"capacity": {"storage": recovery.get("size", "1Gi")},
+                      "accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                      "persistentVolumeReclaimPolicy": "Delete",
+                      "hostPath": {"path": f"/tmp/fl-demo-{name}-{i}"}}}
+            for i in range(count)]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--namespace", default="fl-demo")
@@ -68,6 +84,9 @@ def main():
     scheduler = h.Double(args.workdir, servers["replicas"])
     doubles.append(scheduler)
 
+    group = next(c for c in clusters if c["spec"].get("mindspore"))
+    h.kubectl("apply", "-f", "-", input_text=json.dumps(
+        {"apiVersion": "v1", "kind": "List", "items": volumes_for(group, servers["replicas"] * 2)}))
     objects = point_at_doubles(clusters + load("federatedjob.yaml"), flow_urls, scheduler.url)
     h.kubectl("apply", "-n", args.namespace, "-f", "-", input_text=json.dumps(
         {"apiVersion": "v1", "kind": "List", "items": objects}))
