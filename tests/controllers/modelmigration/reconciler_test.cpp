@@ -281,7 +281,8 @@ TEST_F(ReconcilerTest, RestartAfterLostStatusWriteAdoptsJobsWithoutDuplicates) {
 
   reconcile(*makeReconciler());
   EXPECT_EQ(jobs().size(), 6u) << "adopted, not re-created";
-  for (const auto& party : migration()["status"]["parties"]) {
+  const Json adopted = migration();  // kept alive: the loop iterates into it
+  for (const auto& party : adopted["status"]["parties"]) {
     EXPECT_EQ(party["steps"]["transfer"]["phase"], "Succeeded");
     EXPECT_EQ(party["steps"]["migrate"]["phase"], "Running");
     EXPECT_EQ(party["steps"]["migrate"]["attempts"], 1);
