@@ -235,11 +235,12 @@ MigrateOutcome migrate(const MigrateRequest& request, const fs::path& path,
   if (!fs::is_directory(options.outputDir)) {
     throw InvalidInput(options.outputDir.string(), "output directory does not exist");
   }
-  // Parties are independent: migrate them concurrently, a few at a time.
+  // Parties are independent and could run concurrently, but one run of the faithfulness suite
+  // under ASan failed intermittently (V18ImportedIntoV111ThenMigrated, not reproduced in three
+  // reruns); until the concurrent path has been checked under TSan, one party at a time.
   const auto copies = findPartyCopies(request, path, options);
   outcome.parties.resize(copies.size());
-  const size_t workers =
-      std::max<size_t>(1, std::min<size_t>(copies.size(), std::thread::hardware_concurrency()));
+  const size_t workers = 1;
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
   for (size_t w = 0; w < workers; ++w) {
