@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -103,16 +104,18 @@ class ZipSource final : public ModelSource {
   std::string read(const std::string& path) const override {
     const auto it = index_.find(path);
     if (it == index_.end()) throw InvalidInput(location() + ":" + path, "no such entry in archive");
-    zip_file_t* f = zip_fopen_index(za_, it->second, 0);
+    // Owned so that a short read (a truncated or corrupt entry) still closes the file.
+    std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen_index(za_, it->second, 0),
+                                                        zip_fclose);
     if (!f) throw InvalidInput(location() + ":" + path, zip_strerror(za_));
     std::string out(sizes_.at(path), '\0');
     zip_int64_t got = 0;
     while (static_cast<uint64_t>(got) < out.size()) {
-      const auto n = zip_fread(f, out.data() + got, out.size() - static_cast<uint64_t>(got));
+      const auto n = zip_fread(f.get(), out.data() + got, out.size() - static_cast<uint64_t>(got));
       if (n <= 0) break;
       got += n;
     }
-    const bool bad = static_cast<uint64_t>(got) != out.size() || zip_fclose(f) != 0;
+    const bool bad = static_cast<uint64_t>(got) != out.size() || zip_fclose(f.release()) != 0;
     if (bad) throw InvalidInput(location() + ":" + path, "corrupt or truncated entry");
     return out;
   }
