@@ -46,6 +46,9 @@ void Informer::addEventHandler(EventHandler handler) {
 
 void Informer::start() {
   if (started_.exchange(true)) return;
+  // Create spdlog's registry here, before the threads: its lazy creation inside the (not
+  // TSan-instrumented) shared library looks like a race when two reflectors log first at once.
+  (void)spdlog::default_logger_raw();
   for (auto& reflector : reflectors_)
     threads_.emplace_back([this, r = reflector.get()] { runReflector(*r); });
   if (options_.resyncPeriod > milliseconds::zero()) threads_.emplace_back([this] { runResync(); });
