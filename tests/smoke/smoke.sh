@@ -39,7 +39,13 @@ YAML
     [[ "$names" == "db-0 db-1" ]] || fail "statefulset pods: $names"
     # A deleted pod comes back with the same name (the identity the FL servers rely on).
     uid="$(k get pod db-1 -o jsonpath='{.metadata.uid}')"
-    k delete pod db-1 --wait=true >/dev/null
+    # Bounded: one CI run hung here with an unbounded `delete --wait` (cause not found yet).
+    k delete pod db-1 --wait=true --timeout=60s >/dev/null || fail "db-1 was not deleted within 60 s"
+    for _ in $(seq 1 300); do
+      [[ "$(k get pod db-1 -o jsonpath='{.metadata.uid}' 2>/dev/null)" =~ ^.+$ ]] &&
+        [[ "$(k get pod db-1 -o jsonpath='{.metadata.uid}')" != "$uid" ]] && break
+      sleep 0.2
+    done
     k wait --for=condition=Ready pod/db-1 --timeout=60s >/dev/null || fail "db-1 did not return"
     [[ "$(k get pod db-1 -o jsonpath='{.metadata.uid}')" != "$uid" ]] || fail "db-1 was not recreated"
     ;;
