@@ -8,22 +8,33 @@ the e2e "kubelet bridge" that registers server pods with the scheduler double wh
 them Running. It then applies deploy/examples/ with the endpoints pointed at those doubles, and
 keeps the bridge running until SIGTERM/SIGINT.
 
-    demo.py --namespace fl-demo --workdir DIR
+The ModelMigration example runs for real when FATE's own migration case is at hand
+(shared/testdata/fate-migration/v111_sbt_binning_selection_lr_3party): the source parties' model
+stores are host directories holding that case's models, bound through static PersistentVolumes;
+the step Jobs' pods are executed on this machine by step_executor.py with the built fl-model; the
+target parties' FATE-Flow doubles verify every imported model with fl-model.
+
+    demo.py --namespace fl-demo --workdir DIR --fl-model PATH [--testdata DIR]
 """
 
 import argparse
 import copy
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
+import zipfile
 
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 sys.path.insert(0, os.path.join(ROOT, "tests/controllers/flcluster/e2e"))
 import harness as h  # noqa: E402  (the doubles' process wrappers and the kubelet bridge)
+import step_executor  # noqa: E402
+
+MIGRATION_CASE = "fate-migration/v111_sbt_binning_selection_lr_3party"
 
 
 def load(name):
@@ -63,14 +74,87 @@ def volumes_for(cluster, count):
             for i in range(count)]
 
 
+def static_claim(name, namespace, host_path, size="1Gi"):
+    """A hostPath PersistentVolume and the claim bound to it (no provisioner runs here)."""
+    os.makedirs(host_path, exist_ok=True)
+    pv = f"fl-demo-{namespace}-{name}"
+    return [{"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": pv},
+             "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"],
+                      "storageClassName": "", "persistentVolumeReclaimPolicy": "Retain",
+                      "claimRef": {"namespace": namespace, "name": name},
+                      "hostPath": {"path": host_path}}},
+            {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+             "metadata": {"name": name, "namespace": namespace},
+             "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "", "volumeName": pv,
+                      "resources": {"requests": {"storage": size}}}}]
+
+
+def fill_model_stores(case_dir, stores, model_version):
+    """Each source party's model_local_cache, from FATE's case: model directories are copied,
+    export zips unpacked into {role}#{party}#{model_id}/{version}/ as FATE-Flow keeps them."""
+    for entry in sorted(os.listdir(os.path.join(case_dir, "input"))):
+        path = os.path.join(case_dir, "input", entry)
+        role, party, rest = entry.split("#", 2)
+        cache = os.path.join(stores[int(party)], "fateflow/model_local_cache")
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(cache, entry), dirs_exist_ok=True)
+        elif entry.endswith(f"_{model_version}.zip"):
+            model_id = rest[:-len(f"_{model_version}.zip")]
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(os.path.join(cache, f"{role}#{party}#{model_id}", model_version))
+
+
+def migration_demo(namespace, workdir, case_dir):
+    """Source FLClusters with filled model stores, a workspace claim, and the ModelMigration
+    example set to FATE's case (its model, version and unified version)."""
+    with open(os.path.join(case_dir, "migrate_conf.json")) as f:
+        conf = json.load(f)
+    sources = load("flcluster-source-parties.yaml")
+    stores = {c["spec"]["partyId"]: os.path.join(workdir, "stores", c["metadata"]["name"])
+              for c in sources}
+    for store in stores.values():
+        shutil.rmtree(store, ignore_errors=True)
+    fill_model_stores(case_dir, stores, conf["model_version"])
+    claims = []
+    for cluster in sources:
+        claims += static_claim(cluster["spec"]["fate"]["modelStore"]["claimName"], namespace,
+                               stores[cluster["spec"]["partyId"]])
+    claims += static_claim("fl-demo-migration-workspace", namespace,
+                           os.path.join(workdir, "migration-workspace"), "5Gi")
+    migration = load("modelmigration.yaml")[0]
+    spec = migration["spec"]
+    spec["modelVersion"] = conf["model_version"]
+    spec["unifyModelVersion"] = conf["unify_model_version"]
+    spec["workspace"] = {"claimName": "fl-demo-migration-workspace"}
+    for source in spec["sources"]:  # every source model is read from its party's model store
+        source.pop("url", None)
+        source.pop("sha256", None)
+        source["clusterRef"] = {"name": f"party-{source['partyId']}"}
+    return sources, claims, migration
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--namespace", default="fl-demo")
     parser.add_argument("--workdir", required=True)
+    parser.add_argument("--fl-model", required=True, help="the built fl-model binary")
+    parser.add_argument("--testdata", default=os.environ.get(
+        "FLOP_TESTDATA_DIR", os.path.join(ROOT, "../shared/testdata")))
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
+    os.environ["FLOP_FL_MODEL"] = os.path.abspath(args.fl_model)  # the doubles verify imports
 
     clusters = load("flcluster.yaml") + load("flcluster-party-100.yaml")
+    case_dir = os.path.join(args.testdata, MIGRATION_CASE)
+    migration = []
+    if os.path.isdir(case_dir):
+        sources, claims, migration = migration_demo(args.namespace, args.workdir, case_dir)
+        clusters += sources
+        h.kubectl("apply", "-f", "-", input_text=json.dumps(
+            {"apiVersion": "v1", "kind": "List", "items": claims}))
+        migration = [migration]
+    else:
+        print(f"no ModelMigration: FATE's migration case is not at {case_dir}", flush=True)
     servers = next(c for c in clusters if c["spec"].get("mindspore"))["spec"]["mindspore"]["servers"]
     doubles = []
     flow_urls = {}
@@ -87,7 +171,8 @@ def main():
     group = next(c for c in clusters if c["spec"].get("mindspore"))
     h.kubectl("apply", "-f", "-", input_text=json.dumps(
         {"apiVersion": "v1", "kind": "List", "items": volumes_for(group, servers["replicas"] * 2)}))
-    objects = point_at_doubles(clusters + load("federatedjob.yaml"), flow_urls, scheduler.url)
+    objects = point_at_doubles(clusters + load("federatedjob.yaml") + migration, flow_urls,
+                               scheduler.url)
     h.kubectl("apply", "-n", args.namespace, "-f", "-", input_text=json.dumps(
         {"apiVersion": "v1", "kind": "List", "items": objects}))
     print(json.dumps({"fateflow": flow_urls, "scheduler": scheduler.url}), flush=True)
@@ -97,7 +182,12 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    executor = threading.Thread(target=step_executor.serve, daemon=True, args=(
+        args.namespace, os.path.join(args.workdir, "step-pods"), args.fl_model, stop,
+        lambda m: print(m, flush=True)))
+    executor.start()
     stop.wait()
+    executor.join(timeout=30)
     bridge.stop()
     for double in doubles:
         double.stop()

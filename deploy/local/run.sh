@@ -59,17 +59,28 @@ echo "ready; logs: $state/fl-operator.log, metrics: http://127.0.0.1:$metrics/me
 
 say "examples (FATE-Flow and scheduler endpoints pointed at the test doubles)"
 kubectl create namespace fl-demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-python3 "$here/demo.py" --namespace fl-demo --workdir "$state/demo" >"$state/demo.log" 2>&1 &
+python3 "$here/demo.py" --namespace fl-demo --workdir "$state/demo" \
+  --fl-model "$root/build/cmd/fl-model/fl-model" >"$state/demo.log" 2>&1 &
 pids+=($!)
 
 show() {
   say "status ($(date +%T))"
   kubectl get flclusters,federatedjobs,modelmigrations -n fl-demo -o wide
-  kubectl get statefulsets,pods -n fl-demo
+  kubectl get statefulsets,pods,jobs -n fl-demo
+}
+# Settled: every FederatedJob and ModelMigration finished (or 180 s passed).
+settled() {
+  local phases
+  phases="$(kubectl get federatedjobs,modelmigrations -n fl-demo \
+    -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' 2>/dev/null)" || return 1
+  [[ -n "$phases" ]] && ! grep -qvE '^(Succeeded|Failed)$' <<<"$phases"
 }
 if ((once)); then
-  sleep 30
+  for _ in $(seq 180); do settled && break; sleep 1; done
   show
+  say "ModelMigration lr-to-new-party-ids"
+  kubectl get modelmigration lr-to-new-party-ids -n fl-demo \
+    -o jsonpath='{.status.newModelId} {.status.newModelVersion}{"\n"}' 2>/dev/null || true
   exit 0
 fi
 echo "Ctrl-C to stop."

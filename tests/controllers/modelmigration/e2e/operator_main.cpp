@@ -2,6 +2,8 @@
 // (the product binary registers it too; this one keeps the test independent of the others).
 // Accepts the manager's flags plus --step-image=IMAGE, --max-attempts=N and
 // --fail-step=STEP:ROLE (labels that step's pods for kwok's job-pod-failed stage).
+// kwok completes a step pod only once it carries its result (deploy/local/kwok-stages.yaml), so
+// every step pod template gets a successful fl-model result as its termination message.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +18,20 @@ int main(int argc, char** argv) {
   flop::manager::handleTerminationSignals(stop);
   flop::modelmigration::Options controllerOptions;
   controllerOptions.defaultStepImage = "fl-operator:e2e";
+  std::string failStep;
+  std::string failRole;
+  controllerOptions.decorateJob = [&failStep, &failRole](nlohmann::json& job) {
+    auto& pod = job["spec"]["template"]["metadata"];
+    pod["annotations"]["fl-operator.test/termination-message"] =
+        R"J({"retcode":0,"retmsg":"success (completed by kwok)"})J";
+    const auto& labels = job["metadata"]["labels"];
+    if (!failStep.empty() && labels.value("federatedlearning.dev/step", "") == failStep &&
+        labels.value("federatedlearning.dev/role", "") == failRole) {
+      pod["labels"]["fl-operator.test/fail"] = "true";
+      pod["annotations"]["fl-operator.test/termination-message"] =
+          R"J({"retcode":100,"retmsg":"failed by the test stage"})J";
+    }
+  };
   std::vector<std::string> managerArgs;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -23,15 +39,8 @@ int main(int argc, char** argv) {
       controllerOptions.defaultStepImage = arg.substr(13);
     } else if (arg.rfind("--fail-step=", 0) == 0) {
       const std::string value = arg.substr(12);
-      const std::string step = value.substr(0, value.find(':'));
-      const std::string role = value.substr(value.find(':') + 1);
-      controllerOptions.decorateJob = [step, role](nlohmann::json& job) {
-        const auto& labels = job["metadata"]["labels"];
-        if (labels.value("federatedlearning.dev/step", "") == step &&
-            labels.value("federatedlearning.dev/role", "") == role) {
-          job["spec"]["template"]["metadata"]["labels"]["fl-operator.test/fail"] = "true";
-        }
-      };
+      failStep = value.substr(0, value.find(':'));
+      failRole = value.substr(value.find(':') + 1);
     } else if (arg.rfind("--max-attempts=", 0) == 0) {
       controllerOptions.maxAttempts = std::stoi(arg.substr(15));
     } else {
