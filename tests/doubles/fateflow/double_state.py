@@ -42,6 +42,8 @@ def default_mode(fate_version):
         "stop_unconfirmed": False,
         # Servings configured; false reproduces "Please configure servings address".
         "servings_configured": True,
+        # FATE-Flow client authentication: {"app_key": K, "app_secret": S} or None (client_auth.py).
+        "client_auth": None,
     }
 
 

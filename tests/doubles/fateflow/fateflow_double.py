@@ -13,7 +13,11 @@ response shapes, plus a side channel under /_double/ for tests:
   GET  /_double/models           stored/trained/deployed models, their loads and files
   POST /_double/reset            forget everything except the FATE version
 
+Client authentication (FATE-Flow 1.7+, client_auth.py) is enforced when the mode's
+"client_auth" is {"app_key": K, "app_secret": S} (or with --app-key/--app-secret).
+
 Usage: fateflow_double.py --port 0 --port-file F --state-dir D [--fate-version 1.11.1]
+                          [--app-key K --app-secret S]
 """
 
 import argparse
@@ -30,6 +34,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import client_auth  # noqa: E402
 import fate_jobs  # noqa: E402
 import fate_models  # noqa: E402
 from double_state import State, version_tuple  # noqa: E402
@@ -166,11 +171,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        {"retcode": fault.get("retcode", 100),
                         "retmsg": fault.get("retmsg", "injected fault")})
             return
+        fields, file_bytes = parse_multipart(content_type, raw) if multipart else ({}, None)
+        json_body = raw if content_type.startswith("application/json") else b""
+        rejected = client_auth.check(state.mode.get("client_auth"), self.headers, url.path,
+                                     url.query, json_body, fields)
+        if rejected:
+            self._send(*fail(*rejected))
+            return
         if url.path == "/v1/model/import" and method == "POST":
             if not multipart:
                 self._send(*fail(101, "required argument are missing: file"))
                 return
-            fields, file_bytes = parse_multipart(content_type, raw)
             self._send(*fate_models.import_model(state, fields, file_bytes))
             return
         route = next((r for r in ROUTES if r[0] == url.path), None)
@@ -309,12 +320,16 @@ def main(argv=None):
     parser.add_argument("--port-file", help="write the bound port here")
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--fate-version", default="1.11.1")
+    parser.add_argument("--app-key", help="enforce client authentication with this key")
+    parser.add_argument("--app-secret", help="... and this secret")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     os.makedirs(args.state_dir, exist_ok=True)
     state = State(args.state_dir, args.fate_version)
     if version_tuple(args.fate_version) != state.fate_version():
         state.merge_mode({"fate_version": args.fate_version})
+    if args.app_key and args.app_secret:
+        state.merge_mode({"client_auth": {"app_key": args.app_key, "app_secret": args.app_secret}})
     server = DoubleServer(args.host, args.port, state, args.verbose)
     if args.port_file:
         tmp = args.port_file + ".tmp"
