@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real control-plane binaries (kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl, etcd, kwok, helm) from the Go module proxy and caches them outside the clone, keyed by
-# the pinned versions. Prints the bin directory on stdout. Safe to re-run: a cached key is reused.
+# the pinned versions; beside them kstatus-check (the kstatus library's verdict on objects, for the
+# packaging tests), rebuilt when its pinned cli-utils version changes. Prints the bin directory on
+# stdout. Safe to re-run: a cached key is reused.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,11 +27,6 @@ cache_root="${FLOP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fl-operator/tool
 bin="$cache_root/$key/bin"
 
 log() { printf '[build-tools] %s\n' "$*" >&2; }
-
-if [[ -f "$bin/.complete" ]]; then
-  echo "$bin"
-  exit 0
-fi
 
 mkdir -p "$bin"
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -trimpath"
@@ -57,6 +54,24 @@ build() { # dir output package ldflags
   log "built $out in $((SECONDS - start))s"
 }
 
+# Small, and versioned by a stamp so it never invalidates the control-plane key.
+build_kstatus() {
+  local version
+  version="$(mod_version sigs.k8s.io/cli-utils "$tools/kstatus/go.mod")"
+  if [[ "$(cat "$bin/kstatus-check.version" 2>/dev/null)" == "$version" && -x "$bin/kstatus-check" ]]; then
+    return
+  fi
+  rm -f "$bin/kstatus-check"
+  build kstatus kstatus-check . ""
+  echo "$version" >"$bin/kstatus-check.version"
+}
+
+if [[ -f "$bin/.complete" ]]; then
+  build_kstatus
+  echo "$bin"
+  exit 0
+fi
+
 kflags="$(version_flags)"
 build etcd etcd . ""
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok ""
@@ -70,6 +85,7 @@ for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   build kube "$cmd" "k8s.io/kubernetes/cmd/$cmd" "$kflags"
 done
 
+build_kstatus
 touch "$bin/.complete"
 log "tools ready in $bin"
 echo "$bin"

@@ -7,12 +7,15 @@ Each file in testdata/health/ carries its expected result in header comments:
   # argocd-message: <substring of the message>
 testdata/health/e2e-*.yaml are real objects written by fl-operator (captured from a run on the local
 control plane). Objects collected from other e2e runs (no expectations) can be checked too: every *.yaml/*.json in
-$FLOP_HEALTH_OBJECTS_DIR must yield a valid status consistent with kstatus (see kstatus_expect).
+$FLOP_HEALTH_OBJECTS_DIR must yield a valid status consistent with kstatus. kstatus is the real
+library Flux uses (sigs.k8s.io/cli-utils, as the kstatus-check tool): its verdict on every object
+must agree with the Argo CD health (ARGO_FOR_KSTATUS).
 Also checks that deploy/gitops/argocd/argocd-cm.yaml embeds the script verbatim for all kinds.
 """
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,21 +58,35 @@ def health(obj):
     return status, message.rstrip("\n")
 
 
-def kstatus_expect(obj):
-    """What kstatus says about the object, as the Argo CD statuses it may map to."""
-    st = obj.get("status") or {}
-    conds = {c["type"]: c.get("status") for c in st.get("conditions", [])}
-    if not st or st.get("observedGeneration", -1) < obj["metadata"].get("generation", 0):
-        return {"Progressing"}
-    if conds.get("Stalled") == "True" or conds.get("Failed") == "True":
-        return {"Degraded"}
-    if (obj.get("spec", {}).get("runPolicy") or {}).get("suspend"):
-        return {"Suspended"}
-    if conds.get("Reconciling") == "True":
-        return {"Progressing"}
-    if conds.get("Ready") == "True":
-        return {"Healthy"}
-    return {"Degraded", "Progressing"}
+# Which Argo CD health agrees with which kstatus verdict: a resource Flux waits on (kstatus) and
+# the same resource in Argo CD must tell one story.
+ARGO_FOR_KSTATUS = {"Current": {"Healthy"}, "Failed": {"Degraded"},
+                    "InProgress": {"Progressing", "Suspended"}}
+
+
+def agrees(obj, argo, verdict):
+    # kstatus cannot tell an object nobody has reconciled yet (no status at all) from a finished
+    # one and calls it Current; Argo CD's script says Progressing. Documented in docs/operations.md.
+    if not obj.get("status") and verdict == "Current":
+        return argo == "Progressing"
+    return argo in ARGO_FOR_KSTATUS.get(verdict, set())
+
+
+def kstatus(obj):
+    """The kstatus library's verdict (tools/kstatus, built by deploy/local/build-tools.sh)."""
+    binary = shutil.which("kstatus-check")
+    if not binary:
+        sys.exit("kstatus-check is not on PATH: run deploy/local/build-tools.sh and put its bin "
+                 "directory on PATH")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(obj, f)
+        path = f.name
+    try:
+        out = subprocess.run([binary, path], check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(path)
+    verdict = json.loads(out)
+    return verdict["status"], verdict["message"]
 
 
 def main():
@@ -83,10 +100,12 @@ def main():
         obj = yaml.safe_load(text)
         kinds.add(obj["kind"])
         status, message = health(obj)
+        verdict, why = kstatus(obj)
         want, want_msg = header["argocd-health"], header["argocd-message"]
-        ok = status == want and want_msg in message and status in kstatus_expect(obj)
-        print(f"{'ok  ' if ok else 'FAIL'} {path.name}: {status} ({message})"
-              + ("" if ok else f"  expected {want} with '{want_msg}'"))
+        ok = status == want and want_msg in message and agrees(obj, status, verdict)
+        print(f"{'ok  ' if ok else 'FAIL'} {path.name}: {status} ({message}); kstatus {verdict}"
+              + ("" if ok else f"  expected {want} with '{want_msg}', agreeing with kstatus"
+                                f" {verdict} ({why})"))
         failures += not ok
     if kinds != {"FLCluster", "FederatedJob", "ModelMigration"}:
         print(f"FAIL samples cover {sorted(kinds)}, not all three kinds")
@@ -98,8 +117,10 @@ def main():
             docs = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
             for obj in docs.get("items", [docs]) if isinstance(docs, dict) else docs:
                 status, message = health(obj)
-                ok = status in STATUSES and status in kstatus_expect(obj)
-                print(f"{'ok  ' if ok else 'FAIL'} {path.name} {obj['kind']}/{obj['metadata']['name']}: {status} ({message})")
+                verdict, why = kstatus(obj)
+                ok = status in STATUSES and agrees(obj, status, verdict)
+                print(f"{'ok  ' if ok else 'FAIL'} {path.name} {obj['kind']}/{obj['metadata']['name']}: "
+                      f"{status} ({message}); kstatus {verdict} ({why})")
                 failures += not ok
 
     cm = yaml.safe_load((SRC / "deploy/gitops/argocd/argocd-cm.yaml").read_text())

@@ -9,7 +9,8 @@
 --   Stalled=True -> Degraded (its reason and message)
 --   FederatedJob spec.runPolicy.suspend -> Suspended
 --   Reconciling=True -> Progressing
---   Ready=True -> Healthy; Ready=False -> Degraded; otherwise Progressing
+--   Ready=True -> Healthy; otherwise Progressing (Ready=False without Stalled is "not yet" to
+--   kstatus too: the operator sets Stalled=True when it gives up or needs a human)
 local hs = {}
 
 local function condition(ctype)
@@ -107,7 +108,7 @@ if ready ~= nil and ready.status == "True" then
   return hs
 end
 if ready ~= nil and ready.status == "False" then
-  hs.status = "Degraded"
+  hs.status = "Progressing"
   hs.message = describe(ready, "Not ready")
   return hs
 end
