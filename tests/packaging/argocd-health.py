@@ -25,6 +25,7 @@ import yaml
 SRC = pathlib.Path(os.environ.get("FLOP_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 SCRIPT = SRC / "deploy/gitops/argocd/health.lua"
 LUA = os.environ.get("LUA", "lua5.4")
+KSTATUS = None  # path of kstatus-check, found on first use
 STATUSES = {"Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"}
 
 
@@ -74,10 +75,13 @@ def agrees(obj, argo, verdict):
 
 def kstatus(obj):
     """The kstatus library's verdict (tools/kstatus, built by deploy/local/build-tools.sh)."""
-    binary = shutil.which("kstatus-check")
-    if not binary:
-        sys.exit("kstatus-check is not on PATH: run deploy/local/build-tools.sh and put its bin "
-                 "directory on PATH")
+    global KSTATUS
+    if KSTATUS is None:
+        # On PATH in the cluster tiers; otherwise where build-tools.sh keeps it (built if missing).
+        KSTATUS = shutil.which("kstatus-check") or os.path.join(subprocess.run(
+            [str(SRC / "deploy/local/build-tools.sh")], check=True, capture_output=True,
+            text=True).stdout.strip(), "kstatus-check")
+    binary = KSTATUS
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(obj, f)
         path = f.name

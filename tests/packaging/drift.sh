@@ -36,7 +36,7 @@ generations() { kubectl get flclusters,federatedjobs,modelmigrations -n "$ns" -o
 # 1. examples.
 apply -f "$examples"
 count="$(kubectl get flclusters,federatedjobs,modelmigrations -n "$ns" -o name | wc -l)"
-want="$(grep -l '^kind: \(FLCluster\|FederatedJob\|ModelMigration\)' "$examples"/*.yaml | wc -l)"
+want="$(grep -h '^kind: \(FLCluster\|FederatedJob\|ModelMigration\)' "$examples"/*.yaml | wc -l)"
 [[ "$count" == "$want" ]] && ok "applied $count example objects" || bad "applied $count of $want examples"
 
 "$op" start
