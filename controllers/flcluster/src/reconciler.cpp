@@ -4,6 +4,7 @@
 #include "flop/api/names.hpp"
 #include "flop/flcluster/controller.hpp"
 #include "flop/flcluster/fate_probe.hpp"
+#include "flop/flcluster/management.hpp"
 #include "flop/flcluster/status.hpp"
 #include "flop/kube/api_error.hpp"
 #include "token.hpp"
@@ -225,25 +226,19 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
 
 std::optional<SchedulerEndpoint> Reconciler::schedulerEndpoint(Pass& pass) {
   const auto& cluster = pass.cluster;
-  const auto& ms = *cluster.spec.mindspore;
-  const auto names = childNames(cluster.metadata.name);
   SchedulerEndpoint endpoint;
   endpoint.timeout = options_.schedulerTimeout;
-  if (ms.scheduler.externalManagementUrl) {
-    endpoint.baseUrl = *ms.scheduler.externalManagementUrl;
-    return endpoint;
-  }
+  const auto target = managementTarget(cluster, options_.children.sidecarPort);
+  endpoint.baseUrl = target.baseUrl;
+  if (!target.tokenSecret) return endpoint;
   const auto& ns = cluster.metadata.namespace_;
-  auto secret = client_.tryGet(kube::resources::secrets, ns, names.schedulerToken);
+  auto secret = client_.tryGet(kube::resources::secrets, ns, *target.tokenSecret);
   if (!secret) {
     client_.create(kube::resources::secrets,
                    schedulerTokenSecret(cluster, detail::generateToken()));
-    secret = client_.get(kube::resources::secrets, ns, names.schedulerToken);
+    secret = client_.get(kube::resources::secrets, ns, *target.tokenSecret);
   }
-  const auto encoded = (*secret)["data"].value(kTokenKey, std::string());
-  endpoint.bearerToken = detail::base64Decode(encoded);
-  endpoint.baseUrl = "http://" + names.scheduler + "." + ns +
-                     ".svc:" + std::to_string(options_.children.sidecarPort);
+  endpoint.bearerToken = managementToken(*secret).value_or("");
   return endpoint;
 }
 

@@ -2,11 +2,14 @@
 #include "flop/flcluster/controller.hpp"
 #include "flop/http/cpprest_transport.hpp"
 #include "flop/manager/manager.hpp"
+#include "flop/manager/prometheus_metrics.hpp"
 
 namespace flop::flcluster {
 
 void registerController(manager::Manager& manager, Options options) {
   if (!options.peerTransport) options.peerTransport = std::make_shared<http::CppRestTransport>();
+  if (auto prometheus = manager.metrics(); prometheus && !options.metrics)
+    options.metrics = std::make_shared<ClusterMetrics>(*prometheus->registry());
   auto& informers = manager.informers();
   auto& clusters = informers.informerFor(kFLClusterResource);
   auto& sets = informers.informerFor(kube::resources::statefulSets);

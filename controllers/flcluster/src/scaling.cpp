@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "flop/flcluster/peer_health.hpp"
+
 namespace flop::flcluster {
 namespace {
 
@@ -55,12 +57,11 @@ class Planner {
     d_.setReplicas = in_.setReplicas.value_or(serverNum);
     d_.operation = in_.operation;
     d_.recordedServerNum = in_.recordedServerNum;
-    if (!in_.scheduler) {
-      set("SchedulerReady", false, "SchedulerUnreachable",
-          "the scheduler's management API did not answer");
-      if (in_.operation) checkDeadline("scheduler unreachable");
-      d_.requeueAfter = kPollWhileBusy;
-      return d_;
+    if (!in_.scheduler) return unreachable();
+    set("SchedulerReachable", true, "Reachable", "the scheduler's management API answers");
+    if (in_.schedulerDownSince) {  // back: what the outage set goes unless decided again below
+      set("Reconciling", false, "", "");
+      if (!in_.retryBlocked) notStalled();
     }
     const auto& view = *in_.scheduler;
     countReady(view);
@@ -84,6 +85,29 @@ class Planner {
   void reconciling(std::string reason, std::string message) {
     set("Reconciling", true, std::move(reason), std::move(message));
     d_.requeueAfter = kPollWhileBusy;
+  }
+
+  // Retried with backoff; Stalled once it has been down for peerStallAfter. A scale in flight
+  // keeps its record (the scheduler's state tells later whether the call happened).
+  Decision unreachable() {
+    const auto error = "scheduler management API unreachable: " +
+                       (in_.schedulerError.empty() ? std::string("no answer") : in_.schedulerError);
+    const auto verdict = judgeUnreachable(in_.schedulerDownSince, in_.now, in_.peerStallAfter);
+    set("SchedulerReachable", false, "SchedulerUnreachable", error);
+    set("SchedulerReady", false, "SchedulerUnreachable", error);
+    if (in_.operation) checkDeadline(error);
+    if (verdict.stalled) {
+      if (!in_.retryBlocked)  // keep the rollback marker: it blocks retrying the same target
+        set("Stalled", true, "SchedulerUnreachable",
+            error + "; down for " + std::to_string(in_.peerStallAfter.count()) + "s or more");
+      set("Reconciling", false, "", "");
+    } else {
+      set("Reconciling", true, "SchedulerUnreachable",
+          error + "; retrying with backoff, Stalled after " +
+              std::to_string(in_.peerStallAfter.count()) + "s");
+    }
+    d_.requeueAfter = verdict.retryAfter;
+    return d_;
   }
 
   void countReady(const SchedulerView& view) {

@@ -137,6 +137,18 @@ SchedulerClient::Reply SchedulerClient::call(std::string_view path, std::string 
   return reply;
 }
 
+InstanceReply SchedulerClient::instanceReply(std::string_view path, Reply reply) {
+  InstanceReply result{std::move(reply.outcome), {}};
+  if (!result.outcome.accepted) return result;
+  auto it = reply.body.find("result");
+  if (it == reply.body.end() || it->is_null()) return result;
+  if (!it->is_array())
+    throw SchedulerProtocolError("scheduler " + std::string(path) + " result is not an array");
+  for (const auto& entry : *it)
+    result.results.push_back(entry.is_string() ? entry.get<std::string>() : entry.dump());
+  return result;
+}
+
 StateReply SchedulerClient::state() {
   auto reply = call("/state", {});
   StateReply result{reply.outcome, ClusterState::Unknown, {}};
@@ -176,5 +188,17 @@ CallOutcome SchedulerClient::scaleOutRollback() {
   // Any non-empty body: POST handlers reject an empty one before looking at the path's purpose.
   return call("/scaleoutRollback", "{}").outcome;
 }
+
+InstanceReply SchedulerClient::newInstance(std::string hyperParametersJson) {
+  return instanceReply("/newInstance", call("/newInstance", std::move(hyperParametersJson)));
+}
+
+InstanceReply SchedulerClient::queryInstance() {
+  return instanceReply("/queryInstance", call("/queryInstance", {}));
+}
+
+CallOutcome SchedulerClient::enableFls() { return call("/enableFLS", {}).outcome; }
+
+CallOutcome SchedulerClient::disableFls() { return call("/disableFLS", {}).outcome; }
 
 }  // namespace flop::flcluster

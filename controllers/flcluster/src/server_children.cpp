@@ -55,6 +55,7 @@ nlohmann::json serverStatefulSet(const api::FLCluster& cluster, std::int32_t rep
        {{"metadata", {{"labels", labels}}},
         {"spec",
          {{"containers", {server}},
+          {"readinessGates", {{{"conditionType", kRegisteredGate}}}},
           {"volumes", volumes},
           {"enableServiceLinks", false},
           {"terminationGracePeriodSeconds", 30}}}}},

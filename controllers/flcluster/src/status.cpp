@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "flop/api/conditions.hpp"
+#include "flop/flcluster/children.hpp"
 
 namespace flop::flcluster {
 namespace {
@@ -14,10 +15,14 @@ std::string str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-bool conditionTrue(const nlohmann::json& pod, const char* type) {
+std::optional<bool> conditionOf(const nlohmann::json& pod, const char* type) {
   for (const auto& c : pod["status"].value("conditions", nlohmann::json::array()))
     if (str(c, "type") == type) return str(c, "status") == "True";
-  return false;
+  return std::nullopt;
+}
+
+bool conditionTrue(const nlohmann::json& pod, const char* type) {
+  return conditionOf(pod, type).value_or(false);
 }
 
 // kstatus: Stalled and Reconciling exist only while True.
@@ -41,10 +46,29 @@ std::optional<ServerPod> serverPodFrom(const nlohmann::json& pod, const std::str
   const nlohmann::json status = pod.value("status", nlohmann::json::object());
   out.running = str(status, "phase") == "Running";
   out.ready = conditionTrue(pod, "Ready");
+  out.registeredGate = conditionOf(pod, kRegisteredGate);
   out.terminating = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
   if (auto created = str(meta, "creationTimestamp"); !created.empty())
     out.created = api::parse_time(created);
   return out;
+}
+
+std::vector<GateChange> registrationGateChanges(const std::vector<ServerPod>& pods,
+                                                const std::optional<SchedulerView>& scheduler) {
+  std::vector<GateChange> changes;
+  if (!scheduler) return changes;
+  const auto state = scheduler->state;
+  if (state != ClusterState::Ready && state != ClusterState::Starting &&
+      state != ClusterState::NodeTimeout)
+    return changes;
+  for (const auto& pod : pods) {
+    if (pod.terminating) continue;
+    bool registered = false;
+    for (const auto& node : scheduler->nodes)
+      if (node.role == "SERVER" && node.nodeId == pod.name) registered = node.alive.value_or(true);
+    if (pod.registeredGate != registered) changes.push_back({pod.name, registered});
+  }
+  return changes;
 }
 
 std::optional<ScaleRecord> scaleRecordFrom(const api::FLClusterStatus& status) {

@@ -103,6 +103,9 @@ TEST(Children, ServersHaveStableIdentityAndTakeServerNumFromTheConfigMap) {
   EXPECT_EQ((*envNamed(server, "MS_WORKER_NUM"))["value"], "0");
   ASSERT_NE(envNamed(server, "EXTRA"), nullptr);
   EXPECT_EQ(server["readinessProbe"]["tcpSocket"]["port"], "fl");
+  // Ready also needs the scheduler to count the server (the operator sets the gate).
+  EXPECT_EQ(set["spec"]["template"]["spec"]["readinessGates"],
+            json::parse(R"([{"conditionType":"federatedlearning.dev/registered"}])"));
   EXPECT_EQ(server["ports"][0]["containerPort"], 6668);
   EXPECT_EQ(server["command"], json({"python3", "run.py"}));
   EXPECT_FALSE(set["spec"].contains("volumeClaimTemplates"));

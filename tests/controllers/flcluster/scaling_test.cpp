@@ -31,7 +31,8 @@ class ScalingTest : public ::testing::Test {
   void pods(int n, Clock::time_point created = kT0 - 3600s) {
     in.pods.clear();
     for (int i = 0; i < n; ++i)
-      in.pods.push_back({serverPodName("flc-server", i), i, true, true, false, created});
+      in.pods.push_back(
+          {serverPodName("flc-server", i), i, true, true, false, created, std::nullopt});
   }
   void scheduler(ClusterState state, int registered, std::vector<int> rankOfOrdinal = {}) {
     SchedulerView view;
@@ -324,7 +325,8 @@ TEST_F(ScalingTest, RecreateServersDeletesEachStuckPodOncePerScale) {
   formed(4, ClusterState::ScaleOut);
   pods(6);
   in.pods[4].ready = false;
-  in.pods[5] = {"flc-server-5", 5, false, false, false, kT0 + 601s};  // already recreated
+  in.pods[5] = {"flc-server-5", 5,          false,       false,
+                false,          kT0 + 601s, std::nullopt};  // already recreated
   in.setReplicas = 6;
   in.operation = ScaleRecord{4, 6, kT0};
   in.policy.onStuck = StuckAction::RecreateServers;
@@ -370,6 +372,83 @@ TEST_F(ScalingTest, UnreachableSchedulerChangesNothing) {
   EXPECT_EQ(d.call, SchedulerCall::None);
   EXPECT_EQ(d.setReplicas, 4);
   EXPECT_EQ(condition(d, "SchedulerReady")->reason, "SchedulerUnreachable");
+}
+
+TEST_F(ScalingTest, UnreachableSchedulerIsReconcilingWithinTheBoundThenStalled) {
+  formed(4);
+  in.scheduler.reset();
+  in.schedulerError = "Failed to connect to any resolved endpoint";
+  in.peerStallAfter = 300s;
+  // First failure: not down before, retried after 1 s.
+  auto first = decideScaling(in);
+  EXPECT_FALSE(condition(first, "SchedulerReachable")->status);
+  EXPECT_NE(condition(first, "SchedulerReachable")->message.find("Failed to connect"),
+            std::string::npos);
+  EXPECT_TRUE(isTrue(first, "Reconciling"));
+  EXPECT_EQ(condition(first, "Reconciling")->reason, "SchedulerUnreachable");
+  EXPECT_EQ(condition(first, "Stalled"), nullptr);
+  EXPECT_EQ(first.requeueAfter, 1s);
+  // Down 40 s: backoff grows with the time down, the message does not change (no status churn).
+  in.schedulerDownSince = kT0 - 40s;
+  auto later = decideScaling(in);
+  EXPECT_EQ(later.requeueAfter, 40s);
+  EXPECT_EQ(condition(later, "Reconciling")->message, condition(first, "Reconciling")->message);
+  // Close to the threshold: look again when it passes, not a full backoff later.
+  in.schedulerDownSince = kT0 - 290s;
+  EXPECT_EQ(decideScaling(in).requeueAfter, 10s);
+  // Past it: Stalled names the peer and the error; Reconciling goes; backoff capped at 60 s.
+  in.schedulerDownSince = kT0 - 301s;
+  auto stalled = decideScaling(in);
+  ASSERT_TRUE(isTrue(stalled, "Stalled"));
+  EXPECT_EQ(condition(stalled, "Stalled")->reason, "SchedulerUnreachable");
+  EXPECT_NE(condition(stalled, "Stalled")
+                ->message.find("scheduler management API unreachable: "
+                               "Failed to connect"),
+            std::string::npos);
+  EXPECT_FALSE(isTrue(stalled, "Reconciling"));
+  EXPECT_EQ(stalled.requeueAfter, 60s);
+  EXPECT_EQ(stalled.call, SchedulerCall::None);
+}
+
+TEST_F(ScalingTest, SchedulerBackClearsWhatTheOutageSet) {
+  formed(4);
+  in.schedulerDownSince = kT0 - 400s;  // was down; answers again
+  auto d = decideScaling(in);
+  EXPECT_TRUE(condition(d, "SchedulerReachable")->status);
+  EXPECT_FALSE(isTrue(d, "Stalled"));
+  EXPECT_FALSE(isTrue(d, "Reconciling"));
+  EXPECT_TRUE(isTrue(d, "SchedulerReady"));
+  EXPECT_EQ(d.requeueAfter, 30s);
+}
+
+TEST_F(ScalingTest, UnreachableSchedulerKeepsTheRollbackMarker) {
+  formed(2);
+  in.desiredReplicas = 4;
+  in.retryBlocked = true;
+  in.scheduler.reset();
+  in.schedulerDownSince = kT0 - 400s;
+  auto d = decideScaling(in);
+  EXPECT_EQ(condition(d, "Stalled"), nullptr);  // Stalled/ScaleRolledBack is left as it is
+  scheduler(ClusterState::Ready, 2);
+  auto back = decideScaling(in);
+  EXPECT_EQ(condition(back, "Stalled"), nullptr);
+  EXPECT_EQ(back.call, SchedulerCall::None);
+}
+
+TEST_F(ScalingTest, UnreachableDuringAScaleStallsAtItsDeadlineWithoutCalling) {
+  formed(4);
+  in.desiredReplicas = 6;
+  in.operation = ScaleRecord{4, 6, kT0 - 700s};
+  in.setReplicas = 6;
+  in.scheduler.reset();
+  in.schedulerDownSince = kT0 - 10s;
+  auto d = decideScaling(in);
+  EXPECT_EQ(d.call, SchedulerCall::None);
+  EXPECT_TRUE(d.podsToDelete.empty());
+  EXPECT_EQ(condition(d, "Stalled")->reason, "ScaleDeadlineExceeded");
+  EXPECT_EQ(condition(d, "Reconciling")->reason, "SchedulerUnreachable");
+  EXPECT_EQ(d.operation, in.operation);  // kept: the scheduler tells later whether it happened
+  EXPECT_EQ(d.requeueAfter, 10s);
 }
 
 TEST_F(ScalingTest, SingleServerEncryptionRefusesScaleOut) {

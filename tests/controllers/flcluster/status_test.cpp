@@ -5,6 +5,7 @@
 
 #include "../../../controllers/flcluster/src/token.hpp"
 #include "flop/api/conditions.hpp"
+#include "flop/flcluster/children.hpp"
 #include "flop/flcluster/fate_probe.hpp"
 #include "flop/http/fake_transport.hpp"
 
@@ -36,6 +37,45 @@ TEST(ServerPodFrom, ParsesOrdinalPhaseReadinessAndDeletion) {
   EXPECT_TRUE(serverPodFrom(deleting, "flc-server")->terminating);
   EXPECT_FALSE(serverPodFrom(pod("flc-server-x", "Running", true), "flc-server"));
   EXPECT_FALSE(serverPodFrom(pod("other-0", "Running", true), "flc-server"));
+}
+
+TEST(ServerPodFrom, ReadsTheRegistrationGate) {
+  auto p = pod("flc-server-0", "Running", false);
+  EXPECT_FALSE(serverPodFrom(p, "flc-server")->registeredGate);  // not set yet
+  p["status"]["conditions"].push_back({{"type", kRegisteredGate}, {"status", "False"}});
+  EXPECT_EQ(serverPodFrom(p, "flc-server")->registeredGate, false);
+  p["status"]["conditions"].back()["status"] = "True";
+  EXPECT_EQ(serverPodFrom(p, "flc-server")->registeredGate, true);
+}
+
+TEST(RegistrationGates, FollowTheSchedulersSettledViewOnly) {
+  auto server = [](const std::string& name, std::optional<bool> gate, bool terminating = false) {
+    ServerPod p;
+    p.name = name;
+    p.running = true;
+    p.registeredGate = gate;
+    p.terminating = terminating;
+    return p;
+  };
+  const std::vector<ServerPod> pods{server("s-0", std::nullopt), server("s-1", true),
+                                    server("s-2", true), server("s-3", std::nullopt, true)};
+  SchedulerView view{ClusterState::NodeTimeout,
+                     "NODE_TIMEOUT",
+                     {{"s-0", 0, "SERVER", true},
+                      {"s-1", 1, "SERVER", false},  // missed its heartbeats
+                      {"s-2", 2, "SERVER", true},
+                      {"sched", 0, "SCHEDULER", true}}};
+  // s-0 registered, s-1 dead, s-2 unchanged, s-3 terminating: left alone.
+  EXPECT_EQ(registrationGateChanges(pods, view),
+            (std::vector<GateChange>{{"s-0", true}, {"s-1", false}}));
+  view.state = ClusterState::Starting;
+  view.nodes = {{"s-2", 0, "SERVER", std::nullopt}};  // 1.5: no "alive" field
+  EXPECT_EQ(registrationGateChanges(pods, view),
+            (std::vector<GateChange>{{"s-0", false}, {"s-1", false}}));
+  // A scale in flight lists a partial live table; an unreachable scheduler says nothing.
+  view.state = ClusterState::ScaleOut;
+  EXPECT_TRUE(registrationGateChanges(pods, view).empty());
+  EXPECT_TRUE(registrationGateChanges(pods, std::nullopt).empty());
 }
 
 TEST(StatusRoundTrip, ScaleRecordSurvivesAWriteAndARead) {

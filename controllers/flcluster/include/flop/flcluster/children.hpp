@@ -35,6 +35,9 @@ struct ChildrenOptions {
 
 inline constexpr const char* kTokenKey = "token";
 inline constexpr const char* kServerNumKey = "server_num";
+// Readiness gate of every server pod: the operator sets this pod condition from the scheduler's
+// /nodes, so a server is Ready (and receives device traffic) only while the scheduler counts it.
+inline constexpr const char* kRegisteredGate = "federatedlearning.dev/registered";
 
 nlohmann::json ownerReference(const api::FLCluster& cluster);
 // Labels of the server pods, also the scale subresource's selector.

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "flop/flcluster/children.hpp"
+#include "flop/flcluster/metrics.hpp"
+#include "flop/flcluster/peer_health.hpp"
 #include "flop/flcluster/scaling.hpp"
 #include "flop/http/transport.hpp"
 #include "flop/kube/controller.hpp"
@@ -35,6 +37,10 @@ struct Options {
   std::chrono::milliseconds schedulerTimeout{60'000};
   // The scheduler build has /scaleoutRollback (later ps/core sources; not 1.5-1.7).
   bool schedulerHasRollback = false;
+  // A peer (scheduler management API, FATE-Flow) unreachable this long: Stalled.
+  std::chrono::seconds peerStallAfter = kDefaultPeerStallAfter;
+  // fl_cluster_* metrics; registerController() creates them on the manager's registry.
+  std::shared_ptr<ClusterMetrics> metrics;
 };
 
 class Reconciler : public kube::Reconciler {
@@ -46,15 +52,21 @@ class Reconciler : public kube::Reconciler {
  private:
   struct Pass;
   kube::Result reconcileOnce(const kube::Request& request);
-  kube::Result reconcileMindSpore(Pass& pass);
-  void reconcileFate(Pass& pass);
+  std::optional<std::chrono::milliseconds> reconcileMindSpore(Pass& pass);  // the requeue
+  std::optional<std::chrono::milliseconds> reconcileFate(Pass& pass);
+  void forget(const kube::Request& request);
+  void recordScaleResults(const Pass& pass, const Decision& decision);
+  void recordServers(const Pass& pass, const ScalingInput& input);
+  void updateRegistrationGates(const Pass& pass, const ScalingInput& input);
   void writeStatus(Pass& pass);
   void forgetApplied(const kube::ResourceRef& resource, const std::string& ns,
                      const std::string& name);
   void applyChild(const kube::ResourceRef& resource, const nlohmann::json& object,
                   nlohmann::json* out = nullptr);
   std::optional<SchedulerEndpoint> schedulerEndpoint(Pass& pass);
-  std::optional<SchedulerView> observeScheduler(Pass& pass, SchedulerClient& client);
+  // nullopt (and the reason in `error`) when the management API did not answer as documented.
+  std::optional<SchedulerView> observeScheduler(Pass& pass, SchedulerClient& client,
+                                                std::string* error = nullptr);
   void report(Pass& pass, const Decision& decision);
 
   const kube::Client& client_;

@@ -40,6 +40,7 @@ struct ServerPod {
   bool ready = false;    // Ready condition (TCP probe on the fl server port)
   bool terminating = false;
   Clock::time_point created;
+  std::optional<bool> registeredGate;  // its federatedlearning.dev/registered condition, if set
 };
 
 struct SchedulerView {
@@ -56,6 +57,10 @@ struct ScalingInput {
   std::optional<std::int32_t> setReplicas;        // server StatefulSet spec.replicas, if it exists
   std::vector<ServerPod> pods;                    // server pods of this cluster
   std::optional<SchedulerView> scheduler;         // nullopt: unreachable
+  std::string schedulerError;                     // why, when unreachable
+  // When SchedulerReachable turned False (before this pass); nullopt while reachable.
+  std::optional<Clock::time_point> schedulerDownSince;
+  std::chrono::seconds peerStallAfter{300};       // unreachable this long: Stalled
   std::optional<std::string> lastRankZeroNodeId;  // from status.mindspore.nodes
   ScalingPolicy policy;
   bool rollbackAvailable = false;  // the scheduler has /scaleoutRollback (later sources only)
@@ -67,7 +72,7 @@ struct ScalingInput {
 enum class SchedulerCall { None, ScaleOut, ScaleIn, ScaleOutRollback };
 
 struct ConditionChange {
-  std::string type;  // Scaling, Stalled, Reconciling, SchedulerReady
+  std::string type;  // Scaling, Stalled, Reconciling, SchedulerReady, SchedulerReachable
   bool status = false;
   std::string reason;
   std::string message;

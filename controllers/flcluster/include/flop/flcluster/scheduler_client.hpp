@@ -68,6 +68,13 @@ struct NodesReply {
   std::vector<SchedulerNode> nodes;  // every role, as listed
 };
 
+// /newInstance and /queryInstance (1.5+): "result" holds one reply string per server rank, in rank
+// order; a reply that is not a string is kept as its JSON text.
+struct InstanceReply {
+  CallOutcome outcome;
+  std::vector<std::string> results;
+};
+
 struct SchedulerEndpoint {
   std::string baseUrl;  // e.g. http://flc-scheduler-mgmt.ns.svc:11203 (no trailing slash needed)
   std::optional<std::string> bearerToken;     // the management sidecar's token
@@ -85,10 +92,16 @@ class SchedulerClient {
   CallOutcome scaleIn(const std::vector<std::string>& nodeIds);
   // Later sources only; older schedulers answer 404, returned as a rejected outcome.
   CallOutcome scaleOutRollback();
+  // 1.5+: the body is the hyper-parameter JSON object, sent as given.
+  InstanceReply newInstance(std::string hyperParametersJson);
+  InstanceReply queryInstance();
+  CallOutcome enableFls();
+  CallOutcome disableFls();
 
  private:
   struct Reply;
   Reply call(std::string_view path, std::string body);
+  static InstanceReply instanceReply(std::string_view path, Reply reply);
 
   http::Transport& transport_;
   SchedulerEndpoint endpoint_;

@@ -15,6 +15,18 @@ namespace flop::flcluster {
 // A server pod as the protocol sees it; nullopt when the name is not <setName>-<ordinal>.
 std::optional<ServerPod> serverPodFrom(const nlohmann::json& pod, const std::string& setName);
 
+// Server pods whose readiness gate (kRegisteredGate) must change, with the value it must get:
+// True while /nodes lists the pod's MS_NODE_ID as an alive server. Only from a settled view
+// (READY, STARTING, NODE_TIMEOUT): while a scale is in flight /nodes is partial (1.6+), and an
+// unreachable scheduler says nothing, so the gates keep their last value.
+struct GateChange {
+  std::string pod;
+  bool registered = false;
+  bool operator==(const GateChange&) const = default;
+};
+std::vector<GateChange> registrationGateChanges(const std::vector<ServerPod>& pods,
+                                                const std::optional<SchedulerView>& scheduler);
+
 std::optional<ScaleRecord> scaleRecordFrom(const api::FLClusterStatus& status);
 std::optional<std::string> rankZeroNodeFrom(const api::FLClusterStatus& status);
 // True when this generation's target was rolled back already (Stalled/ScaleRolledBack).
