@@ -101,6 +101,7 @@ allow create statefulsets.apps -n "$watched"; allow patch deployments.apps -n "$
 allow create jobs.batch -n "$watched"; allow create persistentvolumeclaims -n "$watched"
 allow patch horizontalpodautoscalers.autoscaling -n "$watched"; allow create events -n "$watched"
 allow get secrets -n "$watched"; allow delete pods -n "$watched"
+allow patch pods --subresource=status -n "$watched"; deny update pods --subresource=status -n "$watched"
 allow create leases.coordination.k8s.io -n "$ns"; allow update leases.coordination.k8s.io -n "$ns"
 deny get secrets -n "$other"; deny delete secrets -n "$watched"; deny deletecollection pods -n "$watched"
 deny create pods -n "$watched"; deny create pods/exec -n "$watched"; deny update jobs.batch -n "$watched"

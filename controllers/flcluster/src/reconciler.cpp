@@ -37,6 +37,19 @@ kube::Result resultFor(const std::optional<std::chrono::milliseconds>& requeue) 
   return kube::Result::requeueAfter(*requeue);
 }
 
+// The sooner of two requeues (nullopt: none).
+std::optional<std::chrono::milliseconds> sooner(std::optional<std::chrono::milliseconds> a,
+                                                std::optional<std::chrono::milliseconds> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+void removeIfReason(api::FLClusterStatus& status, std::string_view type, std::string_view reason) {
+  const auto* c = api::find_condition(status.conditions, type);
+  if (c && c->reason == reason) api::remove_condition(status.conditions, type);
+}
+
 }  // namespace
 
 // Everything one reconcile knows about one FLCluster.
@@ -46,6 +59,9 @@ struct Reconciler::Pass {
   api::FLClusterStatus status;
   std::int64_t generation = 0;
   Clock::time_point now;
+  // As the pass found them, for the metrics.
+  std::optional<ScaleRecord> recordedScale;
+  std::string stalledReason;
 };
 
 Reconciler::Reconciler(const kube::Client& client, kube::Informer& clusters,
@@ -63,11 +79,17 @@ kube::Result Reconciler::reconcile(const kube::Request& request) {
 }
 
 kube::Result Reconciler::reconcileOnce(const kube::Request& request) {
-  if (!clusters_.store().get(request.key())) return kube::Result::done();
+  if (!clusters_.store().get(request.key())) {
+    forget(request);
+    return kube::Result::done();
+  }
   // Read through to the API server: the cache may not have our own last status write yet, and a
   // stale resourceVersion would only buy a conflict.
   auto fresh = client_.tryGet(kFLClusterResource, request.namespace_, request.name);
-  if (!fresh) return kube::Result::done();
+  if (!fresh) {
+    forget(request);
+    return kube::Result::done();
+  }
   Pass pass;
   pass.object = std::move(*fresh);
   pass.now = options_.now();
@@ -85,22 +107,28 @@ kube::Result Reconciler::reconcileOnce(const kube::Request& request) {
     writeStatus(pass);
     return kube::Result::done();
   }
-  if (pass.cluster.metadata.deletionTimestamp) return kube::Result::done();  // children are GC'd
+  if (pass.cluster.metadata.deletionTimestamp) {  // children are GC'd
+    forget(request);
+    return kube::Result::done();
+  }
   pass.status = pass.cluster.status;
+  pass.recordedScale = scaleRecordFrom(pass.status);
+  if (const auto* stalled = api::find_condition(pass.status.conditions, ct::kStalled))
+    pass.stalledReason = stalled->reason;
 
-  kube::Result result = kube::Result::done();
-  if (pass.cluster.spec.mindspore) result = reconcileMindSpore(pass);
-  if (pass.cluster.spec.fate) reconcileFate(pass);
+  std::optional<std::chrono::milliseconds> requeue;
+  if (pass.cluster.spec.mindspore) requeue = reconcileMindSpore(pass);
+  if (pass.cluster.spec.fate) requeue = sooner(requeue, reconcileFate(pass));
   if (!pass.cluster.spec.mindspore && !pass.cluster.spec.fate)
     setCondition(pass.status, ct::kValidated, true, "Valid", "nothing to manage", pass.generation,
                  pass.now);
   summarise(pass.status, pass.generation, pass.now);
   pass.status.observedGeneration = pass.generation;
   writeStatus(pass);
-  return result;
+  return resultFor(requeue);
 }
 
-kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
+std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pass) {
   const auto& cluster = pass.cluster;
   const auto& ms = *cluster.spec.mindspore;
   const auto& ns = cluster.metadata.namespace_;
@@ -119,7 +147,7 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
     setCondition(pass.status, ct::kStalled, true, "InvalidConfig", e.what(), pass.generation,
                  pass.now);
     events_.warning(pass.object, "InvalidConfig", e.what());
-    return kube::Result::done();
+    return std::nullopt;
   }
   setCondition(pass.status, ct::kValidated, true, "Valid", "spec and config.json are valid",
                pass.generation, pass.now);
@@ -135,6 +163,8 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
   input.rollbackAvailable = options_.schedulerHasRollback;
   input.singleServerOnly = ms.fl && ms.fl->encryptType == "PW_ENCRYPT";
   input.retryBlocked = retryBlocked(pass.status, pass.generation);
+  input.schedulerDownSince = unreachableSince(pass.status, "SchedulerReachable");
+  input.peerStallAfter = options_.peerStallAfter;
   input.now = pass.now;
   if (auto set = client_.tryGet(kube::resources::statefulSets, ns, names.servers)) {
     input.setReplicas = (*set)["spec"].value("replicas", 1);
@@ -154,7 +184,7 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
   std::optional<SchedulerClient> scheduler;
   if (endpoint) {
     scheduler.emplace(*options_.peerTransport, *endpoint);
-    input.scheduler = observeScheduler(pass, *scheduler);
+    input.scheduler = observeScheduler(pass, *scheduler, &input.schedulerError);
   }
 
   // Decide.
@@ -220,8 +250,10 @@ kube::Result Reconciler::reconcileMindSpore(Pass& pass) {
     client_.remove(kHpaResource, ns, names.autoscaler);  // autoscaling was turned off
   }
   for (const auto& pod : decision.podsToDelete) client_.remove(kube::resources::pods, ns, pod);
+  updateRegistrationGates(pass, input);
   report(pass, decision);
-  return resultFor(decision.requeueAfter);
+  recordServers(pass, input);
+  return decision.requeueAfter;
 }
 
 std::optional<SchedulerEndpoint> Reconciler::schedulerEndpoint(Pass& pass) {
@@ -242,7 +274,8 @@ std::optional<SchedulerEndpoint> Reconciler::schedulerEndpoint(Pass& pass) {
   return endpoint;
 }
 
-std::optional<SchedulerView> Reconciler::observeScheduler(Pass& pass, SchedulerClient& client) {
+std::optional<SchedulerView> Reconciler::observeScheduler(Pass& pass, SchedulerClient& client,
+                                                          std::string* error) {
   try {
     auto state = client.state();
     if (!state.outcome.accepted) throw SchedulerProtocolError("/state: " + state.outcome.message);
@@ -254,14 +287,16 @@ std::optional<SchedulerView> Reconciler::observeScheduler(Pass& pass, SchedulerC
   } catch (const Error& e) {  // TransportError or a reply that is not the documented one
     spdlog::info("flcluster {}/{}: scheduler not reachable: {}", pass.cluster.metadata.namespace_,
                  pass.cluster.metadata.name, e.what());
+    if (error) *error = e.what();
     return std::nullopt;
   }
 }
 
-void Reconciler::reconcileFate(Pass& pass) {
+std::optional<std::chrono::milliseconds> Reconciler::reconcileFate(Pass& pass) {
   const auto& fate = *pass.cluster.spec.fate;
-  const auto probe = probeFateFlow(*options_.peerTransport,
-                                   fateFlowBaseUrl(fate.flow, pass.cluster.metadata.namespace_));
+  const auto downSince = unreachableSince(pass.status, "FateFlowReachable");
+  const auto url = fateFlowBaseUrl(fate.flow, pass.cluster.metadata.namespace_);
+  const auto probe = probeFateFlow(*options_.peerTransport, url);
   auto& status = pass.status.fate ? *pass.status.fate : pass.status.fate.emplace();
   if (probe.reachable) {
     const bool stale = !status.lastProbeTime ||
@@ -273,6 +308,25 @@ void Reconciler::reconcileFate(Pass& pass) {
   setCondition(pass.status, "FateFlowReachable", probe.reachable,
                probe.reachable ? "Reachable" : "Unreachable", probe.message, pass.generation,
                pass.now);
+  constexpr std::string_view kReason = "FateFlowUnreachable";
+  if (probe.reachable) {  // what an outage set goes; a periodic probe notices the next one
+    removeIfReason(pass.status, ct::kStalled, kReason);
+    removeIfReason(pass.status, ct::kReconciling, kReason);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(kProbeTimeRefresh);
+  }
+  const auto verdict = judgeUnreachable(downSince, pass.now, options_.peerStallAfter);
+  const auto error = "FATE-Flow " + url + " unreachable: " + probe.message;
+  const auto stallAfter = std::to_string(options_.peerStallAfter.count()) + "s";
+  if (verdict.stalled) {
+    setCondition(pass.status, ct::kStalled, true, std::string(kReason),
+                 error + "; down for " + stallAfter + " or more", pass.generation, pass.now);
+    removeIfReason(pass.status, ct::kReconciling, kReason);
+  } else {
+    setCondition(pass.status, ct::kReconciling, true, std::string(kReason),
+                 error + "; retrying with backoff, Stalled after " + stallAfter, pass.generation,
+                 pass.now);
+  }
+  return verdict.retryAfter;
 }
 
 void Reconciler::writeStatus(Pass& pass) {
@@ -312,7 +366,56 @@ void Reconciler::forgetApplied(const kube::ResourceRef& resource, const std::str
   applied_.erase(resource.plural + "/" + ns + "/" + name);
 }
 
+// The kubelet turns a server pod Ready only once its readiness gate is True as well.
+void Reconciler::updateRegistrationGates(const Pass& pass, const ScalingInput& input) {
+  const auto now = api::format_time(pass.now);
+  for (const auto& change : registrationGateChanges(input.pods, input.scheduler)) {
+    Json condition{
+        {"type", kRegisteredGate},
+        {"status", change.registered ? "True" : "False"},
+        {"reason", change.registered ? "Registered" : "NotRegistered"},
+        {"message", change.registered ? "the FL scheduler lists this server as alive"
+                                      : "the FL scheduler does not list this server as alive"},
+        {"lastTransitionTime", now}};
+    try {
+      client_.patch(kube::resources::pods, pass.cluster.metadata.namespace_, change.pod,
+                    kube::PatchType::StrategicMergePatch,
+                    Json{{"status", {{"conditions", Json::array({condition})}}}}, "status");
+    } catch (const kube::ApiError& e) {
+      if (!kube::isNotFound(e)) throw;  // gone meanwhile: nothing to gate
+    }
+  }
+}
+
+void Reconciler::forget(const kube::Request& request) {
+  if (options_.metrics) options_.metrics->forget(request.namespace_, request.name);
+}
+
+void Reconciler::recordServers(const Pass& pass, const ScalingInput& input) {
+  if (!options_.metrics) return;
+  const auto& ns = pass.cluster.metadata.namespace_;
+  const auto& name = pass.cluster.metadata.name;
+  ServerCounts counts;
+  counts.desired = input.desiredReplicas;
+  counts.ready = pass.status.readyReplicas.value_or(0);
+  if (pass.status.mindspore)  // the scheduler's last answer, as status shows it
+    for (const auto& node : pass.status.mindspore->nodes)
+      if (node.role.value_or("SERVER") == "SERVER" && node.alive.value_or(true))
+        ++counts.registered;
+  options_.metrics->servers(ns, name, counts);
+  options_.metrics->schedulerState(
+      ns, name, input.scheduler ? std::optional(input.scheduler->state) : std::nullopt);
+}
+
+void Reconciler::recordScaleResults(const Pass& pass, const Decision& decision) {
+  if (!options_.metrics) return;
+  for (const auto& result :
+       scaleResults(decision, pass.recordedScale, pass.stalledReason, pass.now))
+    options_.metrics->scale(pass.cluster.metadata.namespace_, pass.cluster.metadata.name, result);
+}
+
 void Reconciler::report(Pass& pass, const Decision& decision) {
+  recordScaleResults(pass, decision);
   for (const auto& note : decision.events) {
     if (note.warning) {
       events_.warning(pass.object, note.reason, note.message);
