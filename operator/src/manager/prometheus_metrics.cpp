@@ -86,6 +86,9 @@ PrometheusMetrics::PrometheusMetrics()
 std::shared_ptr<kube::QueueMetrics> PrometheusMetrics::queue(const std::string& name) {
   const prometheus::Labels labels{{"name", name}, {"controller", name}};
   const auto buckets = exponential(1e-8, 10, 12);
+  // One queue per controller: its error counter exists from the start at 0 (as in
+  // controller-runtime), so error ratios and alerts have a series before the first error.
+  reconcileErrors_.Add({{"controller", name}});
   return std::make_shared<PrometheusQueueMetrics>(
       queueDepth_.Add(labels), queueAdds_.Add(labels), queueLatency_.Add(labels, buckets),
       workDuration_.Add(labels, buckets), retries_.Add(labels));
