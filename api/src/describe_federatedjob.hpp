@@ -103,6 +103,20 @@ void describe(V& v, S& s) {
   v.optional("parties", s.parties);
 }
 
+template <class V, detail::Is<RankReply> S>
+void describe(V& v, S& s) {
+  v.required("rank", s.rank);
+  v.optional("reply", s.reply);
+}
+
+template <class V, detail::Is<MindSporeInstanceStatus> S>
+void describe(V& v, S& s) {
+  v.optional("hyperParametersDigest", s.hyperParametersDigest);
+  v.optional("serversEnabled", s.serversEnabled);
+  v.optional("lastQueryTime", s.lastQueryTime);
+  v.optional("ranks", s.ranks);
+}
+
 template <class V, detail::Is<FederatedJobStatus> S>
 void describe(V& v, S& s) {
   v.optional("observedGeneration", s.observedGeneration);
@@ -113,6 +127,7 @@ void describe(V& v, S& s) {
   v.optional("model", s.model);
   v.optional("parties", s.parties);
   v.optional("publish", s.publish);
+  v.optional("mindspore", s.mindspore);
   v.optional("startTime", s.startTime);
   v.optional("completionTime", s.completionTime);
 }

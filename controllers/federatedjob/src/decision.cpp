@@ -12,22 +12,10 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::seconds;
 
-std::optional<Clock::time_point> timeOf(const std::optional<std::string>& text) {
-  if (!text || text->empty()) return std::nullopt;
-  return api::parse_time(*text);
-}
-
 Action none(std::optional<Clock::duration> requeueAfter = std::nullopt) {
-  Action action;
-  action.requeueAfter = requeueAfter;
-  return action;
+  return waitAction(requeueAfter);
 }
-
-Action act(ActionKind kind) {
-  Action action;
-  action.kind = kind;
-  return action;
-}
+Action act(ActionKind kind) { return stepAction(kind); }
 
 Action stopping(StopCause cause) {
   Action action = act(ActionKind::Stop);
@@ -44,27 +32,11 @@ Action adopting(StopCause cause) {
 
 std::optional<Clock::duration> earliest(std::optional<Clock::duration> a,
                                         std::optional<Clock::duration> b) {
-  if (!a) return b;
-  if (!b) return a;
-  return std::min(*a, *b);
+  return earliestOf(a, b);
 }
 
 const api::RunPolicy* policyOf(const api::FederatedJobSpec& spec) {
   return spec.runPolicy ? &*spec.runPolicy : nullptr;
-}
-
-bool suspended(const api::FederatedJobSpec& spec) {
-  const auto* policy = policyOf(spec);
-  return policy && policy->suspend.value_or(false);
-}
-
-// Time left before activeDeadlineSeconds, counted from status.startTime (reset on resume).
-std::optional<Clock::duration> deadlineRemaining(const api::FederatedJob& job,
-                                                 Clock::time_point now) {
-  const auto* policy = policyOf(job.spec);
-  auto started = timeOf(job.status.startTime);
-  if (!policy || !policy->activeDeadlineSeconds || !started) return std::nullopt;
-  return *started + seconds(*policy->activeDeadlineSeconds) - now;
 }
 
 // When the current attempt was last polled: the newest lastSeen of its per-party rows.
@@ -134,14 +106,9 @@ Action decidePublish(const api::FederatedJob& job, const Context& context) {
 }
 
 Action decideTerminal(const api::FederatedJob& job, const Context& context) {
-  const auto* policy = policyOf(job.spec);
-  auto completed = timeOf(job.status.completionTime);
-  std::optional<Clock::duration> untilExpiry;
-  if (policy && policy->ttlSecondsAfterFinished && completed) {
-    untilExpiry = *completed + seconds(*policy->ttlSecondsAfterFinished) - context.now;
-    // Also when it expired while the operator was down.
-    if (*untilExpiry <= Clock::duration::zero()) return act(ActionKind::DeleteObject);
-  }
+  auto untilExpiry = ttlRemaining(job, context.now);
+  // Also when it expired while the operator was down.
+  if (untilExpiry && *untilExpiry <= Clock::duration::zero()) return act(ActionKind::DeleteObject);
   if (hasFinalizer(job.metadata)) return act(ActionKind::RemoveFinalizer);
   bool succeeded = job.status.phase == phaseName(Phase::Succeeded);
   if (succeeded && job.spec.fate && job.spec.fate->publish) {
@@ -194,6 +161,16 @@ std::string_view actionName(ActionKind kind) {
       return "Bind";
     case ActionKind::DeleteObject:
       return "DeleteObject";
+    case ActionKind::NewInstance:
+      return "NewInstance";
+    case ActionKind::InstanceUnknown:
+      return "InstanceUnknown";
+    case ActionKind::QueryInstance:
+      return "QueryInstance";
+    case ActionKind::DisableServers:
+      return "DisableServers";
+    case ActionKind::EnableServers:
+      return "EnableServers";
   }
   return "None";
 }
@@ -219,7 +196,7 @@ Action decide(const api::FederatedJob& job, const Context& context) {
   const auto& attempts = job.status.attempts;
   const api::JobAttempt* last = attempts.empty() ? nullptr : &attempts.back();
 
-  if (suspended(job.spec)) {
+  if (suspendRequested(job.spec)) {
     if (last && isSubmitting(*last) && !context.round.lookedUp) return adopting(StopCause::Suspend);
     if (last && isActive(*last)) {
       if (context.round.stopFailed) return none(context.timing.unavailableRetry);
@@ -268,12 +245,43 @@ Action decide(const api::FederatedJob& job, const Context& context) {
 
 // ---- derived facts ---------------------------------------------------------------------------
 
+std::optional<Clock::time_point> timeOf(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  return api::parse_time(*text);
+}
+
+bool suspendRequested(const api::FederatedJobSpec& spec) {
+  const auto* policy = policyOf(spec);
+  return policy && policy->suspend.value_or(false);
+}
+
+// Counted from status.startTime (reset on resume).
+std::optional<Clock::duration> deadlineRemaining(const api::FederatedJob& job,
+                                                 Clock::time_point now) {
+  const auto* policy = policyOf(job.spec);
+  auto started = timeOf(job.status.startTime);
+  if (!policy || !policy->activeDeadlineSeconds || !started) return std::nullopt;
+  return *started + seconds(*policy->activeDeadlineSeconds) - now;
+}
+
+std::optional<Clock::duration> ttlRemaining(const api::FederatedJob& job, Clock::time_point now) {
+  const auto* policy = policyOf(job.spec);
+  auto completed = timeOf(job.status.completionTime);
+  if (!policy || !policy->ttlSecondsAfterFinished || !completed) return std::nullopt;
+  return *completed + seconds(*policy->ttlSecondsAfterFinished) - now;
+}
+
 std::optional<std::string> specProblem(const api::FederatedJobSpec& spec) {
   if (spec.clusterRef.name.empty()) return "spec.clusterRef.name is empty";
-  if (!spec.fate) {
-    return spec.mindspore ? "MindSpore FL jobs are not supported by this operator version"
-                          : "spec.fate is required";
+  if (spec.fate && spec.mindspore) return "spec must set exactly one of fate or mindspore";
+  if (spec.mindspore) {
+    const auto& parameters = spec.mindspore->hyperParameters;
+    if (!parameters.is_object() || parameters.empty()) {
+      return "spec.mindspore.hyperParameters must be a non-empty object";
+    }
+    return std::nullopt;
   }
+  if (!spec.fate) return "spec.fate or spec.mindspore is required";
   const auto& conf = spec.fate->runtimeConf;
   if (!conf.is_object()) return "spec.fate.runtimeConf must be an object";
   auto role = conf.find("role");

@@ -8,6 +8,7 @@
 #include "flop/federatedjob/summary.hpp"
 #include "flop/http/cpprest_transport.hpp"
 #include "flop/kube/api_error.hpp"
+#include "round.hpp"
 
 namespace flop::federatedjob {
 
@@ -78,15 +79,6 @@ nlohmann::json mergePatch(const nlohmann::json& from, const nlohmann::json& to) 
   return patch;
 }
 
-// State of one reconcile: the object as the server has it and as we are changing it.
-struct FederatedJobReconciler::Round {
-  std::string ns;
-  std::string name;
-  nlohmann::json served;  // last object read from / written to the server
-  api::FederatedJob job;
-  Context context;
-};
-
 FederatedJobReconciler::FederatedJobReconciler(const kube::Client& client,
                                                kube::EventRecorder* events, Options options)
     : client_(client),
@@ -94,8 +86,11 @@ FederatedJobReconciler::FederatedJobReconciler(const kube::Client& client,
       options_(std::move(options)),
       transport_(options_.fateTransport ? options_.fateTransport
                                         : std::make_shared<http::CppRestTransport>()) {
+  schedulerTransport_ = options_.schedulerTransport ? options_.schedulerTransport : transport_;
   if (options_.metrics.externalRequest) {
     transport_ = std::make_shared<CountingTransport>(transport_, options_.metrics.externalRequest);
+    schedulerTransport_ =
+        std::make_shared<CountingTransport>(schedulerTransport_, options_.metrics.externalRequest);
   }
 }
 
@@ -119,6 +114,15 @@ void FederatedJobReconciler::setFinalizer(Round& round, bool present) {
   round.served = client_.patch(federatedJobResource(), round.ns, round.name,
                                kube::PatchType::MergePatch, patch);
   round.job.metadata.resourceVersion = round.served["metadata"].value("resourceVersion", "");
+}
+
+void FederatedJobReconciler::deleteExpired(Round& round) {
+  writeStatus(round);
+  kube::DeleteOptions remove;
+  remove.preconditionUid = round.job.metadata.uid;
+  remove.propagationPolicy = "Background";
+  client_.remove(federatedJobResource(), round.ns, round.name, remove);
+  event(round, false, "Expired", "ttlSecondsAfterFinished reached; deleting");
 }
 
 void FederatedJobReconciler::event(const Round& round, bool warning, const std::string& reason,
@@ -147,6 +151,7 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
   round.context.timing = options_.timing;
   round.context.defaultBackoffLimit = options_.defaultBackoffLimit;
   round.context.now = options_.clock();
+  if (round.job.spec.mindspore && !round.job.spec.fate) return reconcileInstance(round);
   const bool wasTerminal = isTerminal(round.job.status);
 
   std::optional<Unavailability> problem;
@@ -192,15 +197,9 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
         summarize(round.job, round.context);
         writeStatus(round);  // persisted before any submission
         continue;
-      case ActionKind::DeleteObject: {
-        writeStatus(round);
-        kube::DeleteOptions remove;
-        remove.preconditionUid = round.job.metadata.uid;
-        remove.propagationPolicy = "Background";
-        client_.remove(federatedJobResource(), round.ns, round.name, remove);
-        event(round, false, "Expired", "ttlSecondsAfterFinished reached; deleting");
+      case ActionKind::DeleteObject:
+        deleteExpired(round);
         return kube::Result::done();
-      }
       default:
         break;
     }
@@ -230,8 +229,15 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
   if (!wasTerminal && isTerminal(round.job.status)) {
     countOutcome(round.job.status.phase == phaseName(Phase::Succeeded) ? "succeeded" : "failed");
   }
+  return finish(round, problem, action);
+}
+
+kube::Result FederatedJobReconciler::finish(const Round& round,
+                                            const std::optional<Unavailability>& problem,
+                                            const Action& action) const {
   if (problem) {
     event(round, true, problem->reason, problem->message);
+    if (problem->stalled) return kube::Result::done();  // a spec change wakes the job
     return kube::Result::requeueAfter(
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.timing.unavailableRetry));
   }

@@ -1,6 +1,7 @@
 #include "flop/federatedjob/summary.hpp"
 
 #include "flop/api/conditions.hpp"
+#include "flop/federatedjob/condition_writer.hpp"
 #include "flop/federatedjob/fate_state.hpp"
 #include "flop/federatedjob/record.hpp"
 
@@ -102,52 +103,14 @@ std::string publishShortfall(const api::FederatedJob& job) {
   return failed;
 }
 
-class ConditionWriter {
- public:
-  ConditionWriter(api::FederatedJob& job, Clock::time_point now) : job_(job), now_(now) {}
-  void set(std::string_view type, bool value, std::string reason, std::string message) {
-    api::Condition wanted;
-    wanted.type = std::string(type);
-    wanted.status =
-        std::string(value ? api::condition_status::kTrue : api::condition_status::kFalse);
-    wanted.reason = std::move(reason);
-    wanted.message = std::move(message);
-    wanted.observedGeneration = job_.metadata.generation;
-    changed_ |= api::set_condition(job_.status.conditions, std::move(wanted), now_);
-  }
-  // Abnormal-true conditions exist only while true.
-  void abnormal(std::string_view type, bool value, std::string reason, std::string message) {
-    if (value) {
-      set(type, true, std::move(reason), std::move(message));
-    } else {
-      changed_ |= api::remove_condition(job_.status.conditions, type);
-    }
-  }
-  bool changed() const { return changed_; }
-
- private:
-  api::FederatedJob& job_;
-  Clock::time_point now_;
-  bool changed_ = false;
-};
-
 }  // namespace
 
 bool summarize(api::FederatedJob& job, const Context& context,
                const std::optional<Unavailability>& problem) {
   auto& status = job.status;
-  bool changed = status.observedGeneration != job.metadata.generation;
-  status.observedGeneration = job.metadata.generation;
+  bool changed = false;
   ConditionWriter conditions(job, context.now);
-
-  if (auto invalid = specProblem(job.spec)) {
-    conditions.set(type::kValidated, false, "InvalidSpec", *invalid);
-    conditions.set(type::kReady, false, "InvalidSpec", *invalid);
-    conditions.abnormal(type::kStalled, true, "InvalidSpec", *invalid);
-    conditions.abnormal(type::kReconciling, false, "", "");
-    return changed || conditions.changed();
-  }
-  conditions.set(type::kValidated, true, "Valid", "spec accepted");
+  if (!conditions.validate(changed)) return changed || conditions.changed();
 
   Verdict verdict;
   if (isTerminal(status)) {

@@ -474,7 +474,9 @@ TEST(Decide, SpecChecksNameTheField) {
   job = fateJob();
   job.spec.fate.reset();
   job.spec.mindspore = api::MindSporeJobSpec{};
-  EXPECT_NE(specProblem(job.spec)->find("MindSpore"), std::string::npos);
+  EXPECT_EQ(specProblem(job.spec), "spec.mindspore.hyperParameters must be a non-empty object");
+  job.spec.mindspore->hyperParameters = {{"fl_iteration_num", 5}};
+  EXPECT_FALSE(specProblem(job.spec));
   EXPECT_FALSE(specProblem(fateJob().spec));
 }
 

@@ -29,8 +29,11 @@ struct World {
     config.qps = 0;
     client = std::make_unique<kube::Client>(config, kube);
     fate = std::make_shared<ScriptedTransport>([this](const http::Request& r) { return flow(r); });
+    scheduler =
+        std::make_shared<ScriptedTransport>([this](const http::Request& r) { return sched(r); });
     Options options;
     options.fateTransport = fate;
+    options.schedulerTransport = scheduler;
     options.clock = [this] { return now; };
     options.metrics.jobOutcome = [this](const std::string& result) { ++outcomes[result]; };
     options.metrics.externalRequest = [this](const std::string& endpoint, const std::string& code) {
@@ -122,6 +125,54 @@ struct World {
     return jsonResponse(200, {{"retcode", 0}, {"retmsg", "success"}});
   }
 
+  // The job becomes a MindSpore instance and the cluster a MindSpore FL server group whose
+  // controller reports `clusterState`.
+  void useMindSpore(const std::string& clusterState = "CLUSTER_READY",
+                    const std::string& flavour = "1.5") {
+    Json& job = objects[kJobPath];
+    job["spec"].erase("fate");
+    job["spec"]["mindspore"] = {
+        {"hyperParameters", {{"fl_name", "lenet"}, {"fl_iteration_num", 5}}}};
+    Json& cluster = objects[kClusterPath];
+    cluster["spec"].erase("fate");
+    cluster["spec"]["mindspore"] = {
+        {"schedulerApi", flavour},
+        {"scheduler", {{"image", "ms:1.5"}, {"externalManagementUrl", "http://sched:11202"}}},
+        {"servers", {{"image", "ms:1.5"}, {"replicas", 2}}}};
+    setClusterState(clusterState);
+  }
+  void setClusterState(const std::string& state) {
+    objects[kClusterPath]["status"]["mindspore"]["clusterState"] = state;
+  }
+
+  // The scheduler management API: answers scripted by the fields below.
+  http::Response sched(const http::Request& request) {
+    std::string path = request.url.substr(request.url.find('/', request.url.find("//") + 2));
+    timeline.push_back("sched " + path);
+    ++schedulerCalls[path];
+    if (schedulerDown) {
+      throw http::TransportError(http::TransportError::Kind::Connect, "connection refused");
+    }
+    auto refuse = [](const std::string& message) {
+      return jsonResponse(400, {{"error_message", message}});
+    };
+    if (path == "/newInstance") {
+      if (!newInstanceError.empty()) return refuse(newInstanceError);
+      return jsonResponse(
+          200, {{"message", "Start update flPlan successful."}, {"result", rankReplies}});
+    }
+    if (path == "/queryInstance") {
+      if (!queryError.empty()) return refuse(queryError);
+      return jsonResponse(
+          200, {{"message", "Start update flPlan successful."}, {"result", rankReplies}});
+    }
+    if (path == "/disableFLS")
+      return jsonResponse(200, {{"message", "start disabling FL-Server successful."}});
+    if (path == "/enableFLS")
+      return jsonResponse(200, {{"message", "start enabling FL-Server successful."}});
+    return http::Response{404, {}, "<html>Not Found</html>"};
+  }
+
   kube::Result reconcile() { return reconciler->reconcile({"team-a", "lr"}); }
   Json& job() { return objects.at(kJobPath); }
   std::ptrdiff_t firstIndex(const std::string& prefix, const std::string& needle = "") const {
@@ -143,9 +194,15 @@ struct World {
   int submissions = 0;
   int stops = 0;
   bool fateDown = false;
+  std::map<std::string, int> schedulerCalls;
+  Json rankReplies = Json::array({"success", "success"});
+  std::string newInstanceError;
+  std::string queryError;
+  bool schedulerDown = false;
   std::shared_ptr<http::FakeTransport> kube = std::make_shared<http::FakeTransport>();
   std::unique_ptr<kube::Client> client;
   std::shared_ptr<ScriptedTransport> fate;
+  std::shared_ptr<ScriptedTransport> scheduler;
   std::unique_ptr<FederatedJobReconciler> reconciler;
 };
 

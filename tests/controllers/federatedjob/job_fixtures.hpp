@@ -32,6 +32,16 @@ inline api::FederatedJob fateJob(int dslVersion = 2) {
   return job;
 }
 
+// A MindSpore FL instance on the FLCluster "ms-cluster".
+inline api::FederatedJob instanceJob() {
+  auto job = fateJob();
+  job.metadata.name = "lenet";
+  job.spec.clusterRef.name = "ms-cluster";
+  job.spec.fate.reset();
+  job.spec.mindspore = api::MindSporeJobSpec{{{"fl_name", "lenet"}, {"fl_iteration_num", 5}}};
+  return job;
+}
+
 inline api::FederatedJob withFinalizer(api::FederatedJob job) {
   job.metadata.finalizers.push_back(std::string(kFinalizer));
   return job;

@@ -51,7 +51,7 @@ struct FederatedJobSpec {
 struct JobAttempt {
   std::int32_t index = 0;
   std::optional<std::string> fateJobId;
-  std::optional<std::string> state;  // FATE job state as reported
+  std::optional<std::string> state;  // FATE job state as reported, or the instance's state
   std::optional<std::string> startTime;
   std::optional<std::string> completionTime;
   std::optional<std::string> message;
@@ -85,6 +85,20 @@ struct PublishStatus {
   std::vector<PartyPublishState> parties;
 };
 
+// One server rank's reply to the last /newInstance or /queryInstance, verbatim.
+struct RankReply {
+  std::int32_t rank = 0;
+  std::optional<std::string> reply;
+};
+
+// The MindSpore FL instance a FederatedJob started on its FLCluster's server group.
+struct MindSporeInstanceStatus {
+  std::optional<std::string> hyperParametersDigest;  // of the body the current attempt sent
+  std::optional<bool> serversEnabled;  // false after /disableFLS, true again after /enableFLS
+  std::optional<std::string> lastQueryTime;
+  std::vector<RankReply> ranks;
+};
+
 struct FederatedJobStatus {
   std::optional<std::int64_t> observedGeneration;
   std::vector<Condition> conditions;
@@ -94,6 +108,7 @@ struct FederatedJobStatus {
   std::optional<ModelRef> model;
   std::vector<PartyJobState> parties;
   std::optional<PublishStatus> publish;
+  std::optional<MindSporeInstanceStatus> mindspore;
   std::optional<std::string> startTime;
   std::optional<std::string> completionTime;
 };

@@ -12,6 +12,8 @@
 #include "flop/fateflow/client.hpp"
 #include "flop/federatedjob/decision.hpp"
 #include "flop/federatedjob/metrics.hpp"
+#include "flop/federatedjob/summary.hpp"
+#include "flop/flcluster/children.hpp"
 #include "flop/kube/client.hpp"
 #include "flop/kube/controller.hpp"
 #include "flop/kube/events.hpp"
@@ -32,6 +34,11 @@ struct Options {
   // How FATE-Flow is reached; null = cpprestsdk.
   std::shared_ptr<http::Transport> fateTransport;
   std::chrono::milliseconds fateTimeout{60'000};
+  // How MindSpore schedulers are reached; null = the FATE-Flow transport. The management sidecar's
+  // port must match the FLCluster controller's (flcluster::ChildrenOptions::sidecarPort).
+  std::shared_ptr<http::Transport> schedulerTransport;
+  std::chrono::milliseconds schedulerTimeout{60'000};
+  std::int32_t managementSidecarPort = flcluster::ChildrenOptions{}.sidecarPort;
   // Counters (fl_federated_jobs_total, fl_external_requests_total); empty callbacks = none.
   JobMetrics metrics;
   // Upper bound of decide/perform steps in one reconcile (a safety net, never reached normally).
@@ -65,6 +72,12 @@ class FederatedJobReconciler : public kube::Reconciler {
   struct Round;
   void writeStatus(Round& round);
   void setFinalizer(Round& round, bool present);
+  void deleteExpired(Round& round);
+  // The reconcile's result: a timed retry while a peer is unavailable, else the action's requeue.
+  kube::Result finish(const Round& round, const std::optional<Unavailability>& problem,
+                      const Action& action) const;
+  // spec.mindspore: the instance on the FLCluster's server group (instance_reconciler.cpp).
+  kube::Result reconcileInstance(Round& round);
   void event(const Round& round, bool warning, const std::string& reason,
              const std::string& message) const;
   void countOutcome(const std::string& result) const;
@@ -73,6 +86,7 @@ class FederatedJobReconciler : public kube::Reconciler {
   kube::EventRecorder* events_;
   Options options_;
   std::shared_ptr<http::Transport> transport_;
+  std::shared_ptr<http::Transport> schedulerTransport_;
 };
 
 // Adds the FederatedJob controller to the manager: it watches FederatedJobs, and FLClusters to

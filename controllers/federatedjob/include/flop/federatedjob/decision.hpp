@@ -55,6 +55,10 @@ struct RoundMemory {
   bool lookedUp = false;  // the UID tag was searched this round
   bool publishCallFailed = false;
   bool stopFailed = false;
+  // MindSpore instances (instance_decision.hpp)
+  bool attemptRecorded = false;  // the current attempt was recorded this round (may be called)
+  bool instanceQueried = false;
+  bool serversCallFailed = false;  // /disableFLS or /enableFLS was refused this round
 };
 
 struct Context {
@@ -78,6 +82,12 @@ enum class ActionKind {
   Load,             // load on `parties` (only those not loaded yet)
   Bind,             // bind the service id on the guest
   DeleteObject,     // ttlSecondsAfterFinished expired
+  // MindSpore FL instances (instance_decision.hpp)
+  NewInstance,      // POST /newInstance for the attempt recorded this round
+  InstanceUnknown,  // an attempt recorded in an earlier round has no answer: never POST again
+  QueryInstance,    // GET /queryInstance until every server rank confirms
+  DisableServers,   // /disableFLS (suspend)
+  EnableServers,    // /enableFLS (resume)
 };
 std::string_view actionName(ActionKind kind);
 
@@ -89,6 +99,24 @@ struct Action {
 };
 
 Action decide(const api::FederatedJob& job, const Context& context);
+
+// Building blocks of decide() and decideInstance().
+inline Action waitAction(std::optional<Clock::duration> requeueAfter = std::nullopt) {
+  Action action;
+  action.requeueAfter = requeueAfter;
+  return action;
+}
+inline Action stepAction(ActionKind kind) {
+  Action action;
+  action.kind = kind;
+  return action;
+}
+inline std::optional<Clock::duration> earliestOf(std::optional<Clock::duration> a,
+                                                 std::optional<Clock::duration> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
+}
 
 // ---- facts derived from the object, shared by decide(), summarize() and the recorders ----------
 
@@ -114,5 +142,12 @@ std::int32_t backoffLimitOf(const api::FederatedJob& job, const Context& context
 bool isTerminal(const api::FederatedJobStatus& status);
 bool hasFinalizer(const api::ObjectMeta& meta);
 bool publishComplete(const api::FederatedJob& job);
+bool suspendRequested(const api::FederatedJobSpec& spec);
+// Time left before activeDeadlineSeconds, from status.startTime; nullopt without a deadline.
+std::optional<Clock::duration> deadlineRemaining(const api::FederatedJob& job,
+                                                 Clock::time_point now);
+// Time left before ttlSecondsAfterFinished, from status.completionTime; nullopt without either.
+std::optional<Clock::duration> ttlRemaining(const api::FederatedJob& job, Clock::time_point now);
+std::optional<Clock::time_point> timeOf(const std::optional<std::string>& text);
 
 }  // namespace flop::federatedjob

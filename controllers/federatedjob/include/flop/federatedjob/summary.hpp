@@ -15,6 +15,8 @@ namespace flop::federatedjob {
 struct Unavailability {
   std::string reason;  // FateFlowUnavailable | FateFlowProtocolError | ClusterNotReady ...
   std::string message;
+  bool stalled =
+      false;  // only a change of spec (job or cluster) can fix it: Stalled, not Reconciling
 };
 
 // Updates job.status in place; returns true when anything changed (a status write is needed).
