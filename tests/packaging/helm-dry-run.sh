@@ -44,4 +44,16 @@ for want in ("FLOperatorDown", "FLOperatorReconcileErrors", "FLModelMigrationFai
     assert want in alerts, want
 PY
 then echo "ok   ServiceMonitor and PrometheusRule render for the release"; else echo "FAIL ServiceMonitor/PrometheusRule"; fail=1; fi
+
+# The dashboard ConfigMap: accepted by the API server, labelled for Grafana's sidecar, and holding
+# exactly deploy/monitoring/grafana-dashboard.json.
+dry "Grafana dashboard ConfigMap" --set grafanaDashboard.enabled=true
+dash="$(render --set grafanaDashboard.enabled=true --show-only templates/grafana-dashboard.yaml)"
+if DASH="$dash" python3 - "$FLOP_SOURCE_DIR/deploy/monitoring/grafana-dashboard.json" <<'PY'
+import json, os, sys, yaml
+cm = yaml.safe_load(os.environ["DASH"])
+assert cm["kind"] == "ConfigMap" and cm["metadata"]["labels"]["grafana_dashboard"] == "1", cm["metadata"]
+assert json.loads(cm["data"]["fl-operator.json"]) == json.load(open(sys.argv[1]))
+PY
+then echo "ok   dashboard ConfigMap carries the dashboard"; else echo "FAIL dashboard ConfigMap"; fail=1; fi
 exit $fail

@@ -17,7 +17,8 @@ lint() { # description, helm args...
 lint "default values"
 lint "namespaced" --set 'watchNamespaces={team-a,team-b}'
 lint "HA with every optional object" --set replicaCount=3 --set podDisruptionBudget.enabled=true \
-  --set networkPolicy.enabled=true --set serviceMonitor.enabled=true --set prometheusRule.enabled=true
+  --set networkPolicy.enabled=true --set serviceMonitor.enabled=true --set prometheusRule.enabled=true \
+  --set grafanaDashboard.enabled=true
 lint "external CRDs, existing ServiceAccount" --set crds.install=false \
   --set serviceAccount.create=false --set serviceAccount.name=fl-operator
 lint "pinned digest" --set image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef

@@ -5,6 +5,7 @@
   chart (default values)               -> deploy/kustomize/base/                    (RBAC, SA, Deployment, Service, CRDs)
   chart (watchNamespaces=[fl-workloads]) -> deploy/kustomize/overlays/namespaced/    (Role/RoleBinding, args patch)
   charts/fl-operator/files/prometheus-rules.yaml -> deploy/monitoring/prometheusrule.yaml
+  deploy/monitoring/grafana-dashboard.json -> charts/fl-operator/files/grafana-dashboard.json (grafanaDashboard)
   deploy/gitops/argocd/health.lua      -> deploy/gitops/argocd/argocd-cm.yaml       (one key per kind)
 
 Usage: generate.py [--root DIR] [--only crds]   (DIR: where to write, default the repository; tests write to a
@@ -136,6 +137,9 @@ def monitoring(root):
         d["metadata"]["labels"]["app.kubernetes.io/managed-by"] = "kubectl"
     write(root, "deploy/monitoring/prometheusrule.yaml",
           HEADER.format(src="charts/fl-operator/files/prometheus-rules.yaml") + dump(docs))
+    # JSON has no comments: the chart's copy is byte-identical to the source.
+    write(root, "charts/fl-operator/files/grafana-dashboard.json",
+          (REPO / "deploy/monitoring/grafana-dashboard.json").read_text())
 
 
 class _Literal(str):
