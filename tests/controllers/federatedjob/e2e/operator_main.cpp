@@ -3,6 +3,7 @@
 // flags plus shorter timings so retries and polls fit a test's time budget:
 //   --fj-poll-min-seconds=N  --fj-poll-max-seconds=N  --fj-retry-base-seconds=N
 //   --fj-publish-retry-seconds=N  --fj-unavailable-retry-seconds=N  --fj-fate-timeout-ms=N
+//   --with-flcluster   also run the FLCluster controller (MindSpore instances need its status)
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "flop/federatedjob/controller.hpp"
+#include "flop/flcluster/controller.hpp"
 #include "flop/manager/logging.hpp"
 #include "flop/manager/manager.hpp"
 
@@ -25,9 +27,11 @@ int main(int argc, char** argv) {
       {"--fj-unavailable-retry-seconds=", &controller.timing.unavailableRetry},
   };
   std::vector<std::string> managerArgs;
+  bool withFlCluster = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    bool consumed = false;
+    bool consumed = arg == "--with-flcluster";
+    withFlCluster |= consumed;
     for (auto& [flag, target] : timings) {
       if (arg.rfind(flag, 0) == 0) {
         *target = std::chrono::seconds(std::stol(arg.substr(flag.size())));
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
     auto options = flop::manager::parseFlags(managerArgs);
     flop::manager::setupLogging(options.logLevel, options.logFormat);
     flop::manager::Manager manager(options);
+    if (withFlCluster) flop::flcluster::registerController(manager);
     flop::federatedjob::registerController(manager, controller);
     return manager.run(*stop);
   } catch (const std::exception& e) {
