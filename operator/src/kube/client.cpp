@@ -166,13 +166,28 @@ ListPage Client::list(const ResourceRef& r, const std::string& ns,
   auto response = call(makeRequest("GET", path + q.str()));
   if (response.status < 200 || response.status >= 300)
     throw ApiError::fromResponse("GET", path, response);
-  // {"items":[{"metadata":{"managedFields":..}}]}: the key sits at depth 4.
-  Json::parser_callback_t dropManagedFields = [](int depth, Json::parse_event_t event,
-                                                 Json& value) {
-    return !(depth == 4 && event == Json::parse_event_t::key && value == "managedFields");
+  // Items of a list carry no apiVersion/kind; restore them so objects are self-describing.
+  auto describe = [&r](Json& item) {
+    item["apiVersion"] = r.apiVersion();
+    item["kind"] = r.kind;
   };
-  Json body =
-      Json::parse(response.body, options.dropManagedFields ? dropManagedFields : nullptr, false);
+  // {"items":[{"metadata":{"managedFields":..}}]}: that key sits at depth 4, an item's end at
+  // depth 2. With onItem, each item leaves the parse as soon as it is complete.
+  bool inItems = false;
+  Json::parser_callback_t callback = [&](int depth, Json::parse_event_t event, Json& value) {
+    if (depth == 1 && event == Json::parse_event_t::key) inItems = value == "items";
+    if (options.dropManagedFields && depth == 4 && event == Json::parse_event_t::key &&
+        value == "managedFields")
+      return false;
+    if (options.onItem && inItems && depth == 2 && event == Json::parse_event_t::object_end) {
+      describe(value);
+      options.onItem(std::move(value));
+      return false;  // dropped from the array
+    }
+    return true;
+  };
+  const bool filter = options.dropManagedFields || options.onItem;
+  Json body = Json::parse(response.body, filter ? callback : nullptr, false);
   response.body.clear();
   response.body.shrink_to_fit();
   if (body.is_discarded())
@@ -185,9 +200,7 @@ ListPage Client::list(const ResourceRef& r, const std::string& ns,
   if (auto items = body.find("items"); items != body.end() && items->is_array()) {
     page.items.reserve(items->size());
     for (auto& item : *items) {
-      // Items of a list carry no apiVersion/kind; restore them so objects are self-describing.
-      item["apiVersion"] = r.apiVersion();
-      item["kind"] = r.kind;
+      describe(item);
       page.items.push_back(std::move(item));
     }
   }

@@ -40,7 +40,7 @@ Informer::~Informer() { stop(); }
 void Informer::addEventHandler(EventHandler handler) {
   std::lock_guard lock(handlersMutex_);
   if (started_.load() && handler.onAdd)
-    for (const auto& object : store_.list()) handler.onAdd(object);
+    for (const auto& object : store_.snapshot()) handler.onAdd(object->decode());
   handlers_.push_back(std::move(handler));
 }
 
@@ -75,12 +75,27 @@ bool Informer::waitForSync(const Cancellation& stop, milliseconds timeout) const
   return true;
 }
 
-ObjectPtr Informer::prepare(Json&& object) const {
+void Informer::keepWholeObjects() {
+  if (!options_.metadataOnly) return;
+  if (started_.load())
+    throw Error("informer for " + resource_.displayName() +
+                " already caches metadata only; ask for whole objects before it starts");
+  options_.metadataOnly = false;
+}
+
+void Informer::transform(Json& object) const {
   if (options_.stripManagedFields) {
     if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object())
       meta->erase("managedFields");
   }
-  return std::make_shared<const Json>(std::move(object));
+  if (options_.metadataOnly && object.is_object()) {
+    for (auto it = object.begin(); it != object.end();) {
+      if (it.key() == "apiVersion" || it.key() == "kind" || it.key() == "metadata")
+        ++it;
+      else
+        it = object.erase(it);
+    }
+  }
 }
 
 void Informer::dispatchAdd(const ObjectPtr& o) {
@@ -107,15 +122,17 @@ void Informer::listAndReplace(Reflector& r) {
   options.fieldSelector = options_.fieldSelector;
   options.limit = options_.pageSize;
   options.dropManagedFields = options_.stripManagedFields;
-  // Page by page, each item becomes a cached snapshot at once: the whole list is never held
-  // twice (raw and cached), which keeps the peak close to the cache's own size.
-  std::vector<ObjectPtr> objects;
+  // Each item becomes a compact snapshot as soon as it is parsed: neither a whole page nor the
+  // whole list is ever held parsed, which keeps the peak close to the cache's own size.
+  std::vector<CompactPtr> objects;
+  options.onItem = [&](Json&& item) {
+    transform(item);
+    objects.push_back(compact(item));
+  };
   std::string resourceVersion;
   for (int restarts = 0;;) {
     try {
       ListPage page = client_.list(resource_, r.namespace_, options);
-      objects.reserve(objects.size() + page.items.size());
-      for (auto& item : page.items) objects.push_back(prepare(std::move(item)));
       resourceVersion = page.resourceVersion;
       if (page.continueToken.empty()) break;
       options.continueToken = std::move(page.continueToken);
@@ -129,9 +146,10 @@ void Informer::listAndReplace(Reflector& r) {
   ++lists_;
   ReplaceDelta delta = store_.replace(r.namespace_, std::move(objects));
   r.resourceVersion = resourceVersion;
-  for (const auto& o : delta.deleted) dispatchDelete(o);
-  for (const auto& o : delta.added) dispatchAdd(o);
-  for (const auto& [a, b] : delta.updated) dispatchUpdate(a, b);
+  // Decoded one at a time, so the peak holds one parsed object, not the whole list.
+  for (const auto& o : delta.deleted) dispatchDelete(o->decode());
+  for (const auto& o : delta.added) dispatchAdd(o->decode());
+  for (const auto& [a, b] : delta.updated) dispatchUpdate(a->decode(), b->decode());
   delta = ReplaceDelta{};
 #ifdef __GLIBC__
   // Parsing a large list leaves freed pages inside the heap; give them back.
@@ -146,7 +164,8 @@ void Informer::apply(WatchEvent& event, Reflector& r) {
   switch (event.type) {
     case WatchEvent::Type::Added:
     case WatchEvent::Type::Modified: {
-      ObjectPtr object = prepare(std::move(event.object));
+      transform(event.object);
+      auto object = std::make_shared<const Json>(std::move(event.object));
       r.resourceVersion = resourceVersionOf(*object);
       ObjectPtr old = store_.upsert(object);
       if (old)
@@ -156,7 +175,8 @@ void Informer::apply(WatchEvent& event, Reflector& r) {
       break;
     }
     case WatchEvent::Type::Deleted: {
-      ObjectPtr object = prepare(std::move(event.object));
+      transform(event.object);
+      auto object = std::make_shared<const Json>(std::move(event.object));
       r.resourceVersion = resourceVersionOf(*object);
       ObjectPtr old = store_.erase(ObjectKey::of(*object).str());
       dispatchDelete(old ? old : object);
@@ -232,15 +252,23 @@ void Informer::runReflector(Reflector& r) {
 
 void Informer::runResync() {
   while (!stop_->waitFor(options_.resyncPeriod)) {
-    for (const auto& object : store_.list()) dispatchUpdate(object, object);
+    for (const auto& compact : store_.snapshot()) {
+      ObjectPtr object = compact->decode();
+      dispatchUpdate(object, object);
+    }
   }
 }
 
-Informer& InformerFactory::informerFor(const ResourceRef& resource) {
+Informer& InformerFactory::informerFor(const ResourceRef& resource, CachedFields fields) {
   std::lock_guard lock(mutex_);
-  for (auto& informer : informers_)
-    if (informer->resource() == resource) return *informer;
-  informers_.push_back(std::make_unique<Informer>(client_, resource, defaults_));
+  for (auto& informer : informers_) {
+    if (informer->resource() != resource) continue;
+    if (fields == CachedFields::WholeObjects) informer->keepWholeObjects();
+    return *informer;
+  }
+  InformerOptions options = defaults_;
+  options.metadataOnly = fields == CachedFields::MetadataOnly;
+  informers_.push_back(std::make_unique<Informer>(client_, resource, options));
   if (started_) informers_.back()->start();
   return *informers_.back();
 }

@@ -25,37 +25,61 @@ IndexFunc byOwnerUid() {
 }
 }  // namespace indexes
 
+namespace {
+// The namespace part of a store key ("" for cluster-scoped objects).
+std::string_view namespaceOfKey(std::string_view key) {
+  auto slash = key.find('/');
+  return slash == std::string_view::npos ? std::string_view() : key.substr(0, slash);
+}
+}  // namespace
+
 void Store::addIndexer(const std::string& name, IndexFunc fn) {
   std::unique_lock lock(mutex_);
   indexers_[name] = std::move(fn);
   auto& index = indexes_[name];
   index.clear();
   for (const auto& [key, object] : objects_)
-    for (auto& value : indexers_[name](*object)) index[value].insert(key);
+    for (auto& value : indexers_[name](object->json())) index[value].emplace(object->key());
 }
 
 ObjectPtr Store::get(const std::string& key) const {
-  std::shared_lock lock(mutex_);
-  auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  CompactPtr found;
+  {
+    std::shared_lock lock(mutex_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return nullptr;
+    found = it->second;
+  }
+  return found->decode();
 }
 
-std::vector<ObjectPtr> Store::list() const {
+std::vector<CompactPtr> Store::snapshot() const {
   std::shared_lock lock(mutex_);
-  std::vector<ObjectPtr> out;
+  std::vector<CompactPtr> out;
   out.reserve(objects_.size());
   for (const auto& [key, object] : objects_) out.push_back(object);
   return out;
 }
 
-std::vector<ObjectPtr> Store::byIndex(const std::string& index, const std::string& value) const {
-  std::shared_lock lock(mutex_);
+std::vector<ObjectPtr> Store::list() const {
   std::vector<ObjectPtr> out;
-  auto idx = indexes_.find(index);
-  if (idx == indexes_.end()) return out;
-  auto keys = idx->second.find(value);
-  if (keys == idx->second.end()) return out;
-  for (const auto& key : keys->second) out.push_back(objects_.at(key));
+  for (const auto& object : snapshot()) out.push_back(object->decode());
+  return out;
+}
+
+std::vector<ObjectPtr> Store::byIndex(const std::string& index, const std::string& value) const {
+  std::vector<CompactPtr> found;
+  {
+    std::shared_lock lock(mutex_);
+    auto idx = indexes_.find(index);
+    if (idx == indexes_.end()) return {};
+    auto keys = idx->second.find(value);
+    if (keys == idx->second.end()) return {};
+    for (const auto& key : keys->second) found.push_back(objects_.at(key));
+  }
+  std::vector<ObjectPtr> out;
+  out.reserve(found.size());
+  for (const auto& object : found) out.push_back(object->decode());
   return out;
 }
 
@@ -63,7 +87,7 @@ std::vector<std::string> Store::keys() const {
   std::shared_lock lock(mutex_);
   std::vector<std::string> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(key);
+  for (const auto& [key, object] : objects_) out.emplace_back(key);
   return out;
 }
 
@@ -72,36 +96,41 @@ std::size_t Store::size() const {
   return objects_.size();
 }
 
-void Store::indexLocked(const std::string& key, const Json& object) {
+void Store::indexLocked(std::string_view key, const Json& object) {
   for (const auto& [name, fn] : indexers_)
-    for (auto& value : fn(object)) indexes_[name][value].insert(key);
+    for (auto& value : fn(object)) indexes_[name][value].emplace(key);
 }
 
-void Store::unindexLocked(const std::string& key, const Json& object) {
+void Store::unindexLocked(std::string_view key, const Json& object) {
   for (const auto& [name, fn] : indexers_) {
     auto& index = indexes_[name];
     for (auto& value : fn(object)) {
       auto it = index.find(value);
       if (it == index.end()) continue;
-      it->second.erase(key);
+      it->second.erase(std::string(key));
       if (it->second.empty()) index.erase(it);
     }
   }
 }
 
+void Store::putLocked(CompactPtr object) {
+  // The map's key views the stored object's key, so a replaced entry is re-keyed too.
+  objects_.erase(object->key());
+  std::string_view key = object->key();
+  objects_.emplace(key, std::move(object));
+}
+
 ObjectPtr Store::upsert(ObjectPtr object) {
-  const std::string key = ObjectKey::of(*object).str();
+  CompactPtr incoming = compact(*object);
+  const std::string_view key = incoming->key();
   std::unique_lock lock(mutex_);
   ObjectPtr old;
-  auto it = objects_.find(key);
-  if (it != objects_.end()) {
-    old = it->second;
+  if (auto it = objects_.find(key); it != objects_.end()) {
+    old = it->second->decode();
     unindexLocked(key, *old);
-    it->second = object;
-  } else {
-    objects_.emplace(key, object);
   }
   indexLocked(key, *object);
+  putLocked(std::move(incoming));
   return old;
 }
 
@@ -109,51 +138,46 @@ ObjectPtr Store::erase(const std::string& key) {
   std::unique_lock lock(mutex_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr old = it->second;
+  ObjectPtr old = it->second->decode();
   unindexLocked(key, *old);
   objects_.erase(it);
   return old;
 }
 
-ReplaceDelta Store::replace(const std::string& ns, std::vector<ObjectPtr> objects) {
+ReplaceDelta Store::replace(const std::string& ns, std::vector<CompactPtr> objects) {
   ReplaceDelta delta;
   std::unique_lock lock(mutex_);
-  std::unordered_set<std::string> incoming;
+  std::unordered_set<std::string_view> incoming;
   incoming.reserve(objects.size());
-  std::vector<std::string> keys;
-  keys.reserve(objects.size());
-  for (const auto& object : objects) {
-    keys.push_back(ObjectKey::of(*object).str());
-    incoming.insert(keys.back());
-  }
+  for (const auto& object : objects) incoming.insert(object->key());
 
   // Deletes first: everything in scope that the server no longer has.
   for (auto it = objects_.begin(); it != objects_.end();) {
-    if ((ns.empty() || namespaceOf(*it->second) == ns) && !incoming.count(it->first)) {
-      unindexLocked(it->first, *it->second);
+    if ((ns.empty() || namespaceOfKey(it->first) == ns) && !incoming.count(it->first)) {
+      if (!indexers_.empty()) unindexLocked(it->second->key(), it->second->json());
       delta.deleted.push_back(it->second);
       it = objects_.erase(it);
     } else {
       ++it;
     }
   }
-  // Then adds and changes, in the server's order.
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    const std::string& key = keys[i];
-    ObjectPtr& object = objects[i];
-    auto it = objects_.find(key);
+  // Then adds and changes, in the server's order. An unchanged resourceVersion is the same
+  // object: the stored entry stays.
+  for (auto& object : objects) {
+    auto it = objects_.find(object->key());
     if (it == objects_.end()) {
-      indexLocked(key, *object);
+      if (!indexers_.empty()) indexLocked(object->key(), object->json());
       delta.added.push_back(object);
-      objects_.emplace(key, std::move(object));
+    } else if (it->second->resourceVersion() != object->resourceVersion()) {
+      if (!indexers_.empty()) {
+        unindexLocked(object->key(), it->second->json());
+        indexLocked(object->key(), object->json());
+      }
+      delta.updated.emplace_back(it->second, object);
     } else {
-      ObjectPtr old = it->second;
-      unindexLocked(key, *old);
-      indexLocked(key, *object);
-      it->second = object;
-      if (resourceVersionOf(*old) != resourceVersionOf(*object))
-        delta.updated.emplace_back(std::move(old), std::move(object));
+      continue;
     }
+    putLocked(std::move(object));
   }
   return delta;
 }

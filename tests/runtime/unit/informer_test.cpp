@@ -208,3 +208,83 @@ TEST(Informer, StopIsPromptWhileAWatchIsIdle) {
   informer.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
+
+TEST(Informer, PagedListWithMetadataOnlyCachesAndDeliversNoSpecOrData) {
+  auto withData = [](const std::string& name, const std::string& rv) {
+    Json o = item(name, rv);
+    o["data"] = {{"key", "value"}};
+    return o;
+  };
+  auto fake = std::make_shared<FakeTransport>();
+  auto firstPage = Json{{"kind", "ConfigMapList"},
+                        {"metadata", {{"resourceVersion", "10"}, {"continue", "page-2"}}},
+                        {"items", {withData("a", "8"), withData("b", "9")}}};
+  fake->enqueue("GET", kPath, FakeTransport::json(200, firstPage));
+  fake->enqueue("GET", kPath, listOf({withData("c", "10")}, "10"));
+  fake->enqueueStream("GET", kPath, {line("ADDED", withData("d", "11"))});
+  flop::kube::Client client(config(), fake);
+  auto options = fastOptions();
+  options.pageSize = 2;
+  options.metadataOnly = true;
+  flop::kube::Informer informer(client, resources::configMaps, options);
+  std::mutex mutex;
+  std::vector<Json> delivered;
+  informer.addEventHandler({[&](const ObjectPtr& o) {
+                              std::lock_guard lock(mutex);
+                              delivered.push_back(*o);
+                            },
+                            nullptr, nullptr});
+  informer.start();
+  flop::Cancellation never;
+  ASSERT_TRUE(informer.waitForSync(never, 5s));
+  ASSERT_TRUE(fake->waitForRequests(3, 5s));
+  for (int i = 0; i < 500 && informer.store().size() < 4; ++i) std::this_thread::sleep_for(2ms);
+  informer.stop();
+
+  auto requests = fake->requests("GET");
+  EXPECT_EQ(FakeTransport::queryParam(requests[0].url, "limit"), "2");
+  EXPECT_EQ(FakeTransport::queryParam(requests[1].url, "continue"), "page-2");
+  EXPECT_EQ(sortedKeys(informer.store()),
+            (std::vector<std::string>{"ns/a", "ns/b", "ns/c", "ns/d"}));
+  auto cached = informer.store().get("ns/a");
+  EXPECT_EQ(cached->at("kind"), "ConfigMap") << "list items are made self-describing";
+  EXPECT_FALSE(cached->contains("data"));
+  EXPECT_EQ(flop::kube::resourceVersionOf(*cached), "8");
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(delivered.size(), 4u);
+  for (const auto& object : delivered) {
+    EXPECT_FALSE(object.contains("data")) << object.dump();
+    EXPECT_FALSE(object["metadata"].contains("managedFields")) << object.dump();
+    EXPECT_FALSE(flop::kube::nameOf(object).empty());
+  }
+}
+
+TEST(InformerFactory, CachesWholeObjectsWhenAnyUserNeedsThem) {
+  auto fake = std::make_shared<FakeTransport>();
+  flop::kube::Client client(config(), fake);
+  flop::kube::InformerFactory factory(client);
+  auto& pods = factory.informerFor(resources::pods, flop::kube::CachedFields::MetadataOnly);
+  auto& sets = factory.informerFor(resources::statefulSets, flop::kube::CachedFields::MetadataOnly);
+  EXPECT_EQ(&factory.informerFor(resources::pods), &pods) << "one shared informer per resource";
+  EXPECT_EQ(&factory.informerFor(resources::statefulSets, flop::kube::CachedFields::MetadataOnly),
+            &sets);
+
+  fake->enqueue(
+      "GET", "/api/v1/pods",
+      FakeTransport::json(
+          200, Json{{"metadata", {{"resourceVersion", "1"}}},
+                    {"items", {{{"metadata", {{"name", "p"}}}, {"spec", {{"nodeName", "n"}}}}}}}));
+  fake->enqueue(
+      "GET", "/apis/apps/v1/statefulsets",
+      FakeTransport::json(
+          200, Json{{"metadata", {{"resourceVersion", "1"}}},
+                    {"items", {{{"metadata", {{"name", "s"}}}, {"spec", {{"replicas", 1}}}}}}}));
+  factory.startAll();
+  flop::Cancellation never;
+  ASSERT_TRUE(factory.waitForSync(never, 5s));
+  factory.stopAll();
+  EXPECT_TRUE(pods.store().get("p")->contains("spec")) << "a later user asked for whole objects";
+  EXPECT_FALSE(sets.store().get("s")->contains("spec"));
+  EXPECT_THROW(factory.informerFor(resources::statefulSets), flop::Error)
+      << "too late to widen a started informer";
+}

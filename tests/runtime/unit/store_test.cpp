@@ -5,6 +5,7 @@
 
 #include "flop/kube/store.hpp"
 
+using flop::kube::CompactPtr;
 using flop::kube::Json;
 using flop::kube::ObjectPtr;
 using flop::kube::Store;
@@ -19,11 +20,19 @@ ObjectPtr obj(const std::string& ns, const std::string& name, const std::string&
     o["metadata"]["ownerReferences"] = Json::array({{{"uid", owner}, {"kind", "FederatedJob"}}});
   return std::make_shared<const Json>(std::move(o));
 }
+CompactPtr compact(const std::string& ns, const std::string& name, const std::string& rv) {
+  return flop::kube::compact(*obj(ns, name, rv));
+}
 std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
   std::vector<std::string> out;
   for (const auto& o : objects) out.push_back(flop::kube::nameOf(*o));
   std::sort(out.begin(), out.end());
   return out;
+}
+std::vector<std::string> names(const std::vector<CompactPtr>& objects) {
+  std::vector<ObjectPtr> decoded;
+  for (const auto& o : objects) decoded.push_back(o->decode());
+  return names(decoded);
 }
 }  // namespace
 
@@ -82,16 +91,38 @@ TEST(Store, ReplaceReportsAddsChangesAndDeletesWithinItsNamespace) {
   store.upsert(obj("a", "changed", "1"));
   store.upsert(obj("a", "deleted-while-away", "1"));
   store.upsert(obj("b", "other-namespace", "1"));
-  auto delta =
-      store.replace("a", {obj("a", "kept", "1"), obj("a", "changed", "2"), obj("a", "new", "3")});
+  auto delta = store.replace(
+      "a", {compact("a", "kept", "1"), compact("a", "changed", "2"), compact("a", "new", "3")});
   EXPECT_EQ(names(delta.deleted), std::vector<std::string>{"deleted-while-away"});
   EXPECT_EQ(names(delta.added), std::vector<std::string>{"new"});
   ASSERT_EQ(delta.updated.size(), 1u);
-  EXPECT_EQ(flop::kube::nameOf(*delta.updated[0].second), "changed");
+  EXPECT_EQ(delta.updated[0].first->resourceVersion(), "1");
+  EXPECT_EQ(flop::kube::nameOf(delta.updated[0].second->json()), "changed");
+  EXPECT_EQ(flop::kube::resourceVersionOf(*store.get("a/changed")), "2");
   EXPECT_NE(store.get("b/other-namespace"), nullptr) << "another namespace is untouched";
   EXPECT_EQ(store.byIndex(indexes::kNamespace, "a").size(), 3u);
   // An all-namespaces replace covers everything.
-  auto all = store.replace("", {obj("a", "kept", "1")});
+  auto all = store.replace("", {compact("a", "kept", "1")});
   EXPECT_EQ(all.deleted.size(), 3u);
   EXPECT_EQ(store.size(), 1u);
+}
+
+TEST(Store, KeepsObjectsCompactAndHandsOutEqualDecodedSnapshots) {
+  Store store;
+  Json original{{"apiVersion", "v1"},
+                {"kind", "ConfigMap"},
+                {"metadata", {{"name", "c"}, {"namespace", "n"}, {"resourceVersion", "7"}}},
+                {"data", {{"text", std::string(500, 'x')}, {"number", "1.5"}}},
+                {"spec", {{"replicas", 3}, {"ratio", 0.25}, {"on", true}, {"none", nullptr}}}};
+  store.upsert(std::make_shared<const Json>(original));
+  auto first = store.get("n/c");
+  auto second = store.get("n/c");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, original);
+  EXPECT_NE(first, second) << "each read is its own snapshot";
+  auto snapshot = store.snapshot();
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(snapshot[0]->key(), "n/c");
+  EXPECT_EQ(snapshot[0]->resourceVersion(), "7");
+  EXPECT_LT(snapshot[0]->encodedSize(), original.dump().size());
 }

@@ -28,6 +28,9 @@ struct ListOptions {
   std::string resourceVersion;
   // Skip items' metadata.managedFields while parsing (caches never read them; saves memory).
   bool dropManagedFields = false;
+  // When set, each item is handed over as soon as it is parsed and ListPage::items stays
+  // empty: a page is then never held parsed as a whole.
+  std::function<void(Json&& item)> onItem;
 };
 
 struct ListPage {

@@ -32,6 +32,10 @@ struct InformerOptions {
   std::chrono::milliseconds resyncPeriod{0};
   // Dropping metadata.managedFields roughly halves the cache (nothing reads them).
   bool stripManagedFields = true;
+  // Cache and deliver only apiVersion, kind and metadata (spec, status, data... are dropped),
+  // for informers whose users only map events by name, labels or owners. Saves most of the
+  // memory for large kinds such as Pods.
+  bool metadataOnly = false;
   // Watch requests ask the server to close after a random time in [min, max] (spreads load).
   std::chrono::seconds minWatchTimeout{240};
   std::chrono::seconds maxWatchTimeout{300};
@@ -50,6 +54,8 @@ class Informer {
   void addEventHandler(EventHandler handler);
   void addIndexer(const std::string& name, IndexFunc fn) { store_.addIndexer(name, std::move(fn)); }
   const Store& store() const { return store_; }
+  // Turns metadataOnly off, for a user that reads whole objects (before start() only).
+  void keepWholeObjects();
   const ResourceRef& resource() const { return resource_; }
 
   void start();
@@ -69,7 +75,7 @@ class Informer {
   void watchOnce(Reflector& reflector);
   void apply(WatchEvent& event, Reflector& reflector);
   void runResync();
-  ObjectPtr prepare(Json&& object) const;
+  void transform(Json& object) const;
   void dispatchAdd(const ObjectPtr& o);
   void dispatchUpdate(const ObjectPtr& a, const ObjectPtr& b);
   void dispatchDelete(const ObjectPtr& o);
@@ -87,12 +93,17 @@ class Informer {
   std::atomic<bool> started_{false};
 };
 
+// What a user of a shared informer reads from its objects. An informer caches whole objects as
+// soon as one of its users needs them.
+enum class CachedFields { WholeObjects, MetadataOnly };
+
 // Shares one informer per resource among controllers.
 class InformerFactory {
  public:
   InformerFactory(const Client& client, InformerOptions defaults = {})
       : client_(client), defaults_(std::move(defaults)) {}
-  Informer& informerFor(const ResourceRef& resource);
+  Informer& informerFor(const ResourceRef& resource,
+                        CachedFields fields = CachedFields::WholeObjects);
   void startAll();
   void stopAll();
   bool allSynced() const;

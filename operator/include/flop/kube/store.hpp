@@ -1,14 +1,17 @@
 #pragma once
-// A thread-safe cache of objects keyed by "ns/name", with secondary indexes.
+// A thread-safe cache of objects keyed by "ns/name", with secondary indexes. Objects are kept
+// compact (CBOR, see compact_object.hpp): reads hand out freshly decoded immutable snapshots.
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "flop/kube/compact_object.hpp"
 #include "flop/kube/object.hpp"
 
 namespace flop::kube {
@@ -24,10 +27,11 @@ IndexFunc byOwnerUid();
 }  // namespace indexes
 
 // What a replace() did, so the caller can notify handlers (no lost deletes after a relist).
+// Compact, so that a whole relist is never held decoded at once: decode one at a time.
 struct ReplaceDelta {
-  std::vector<ObjectPtr> added;
-  std::vector<std::pair<ObjectPtr, ObjectPtr>> updated;  // {old, new}; only changed RVs
-  std::vector<ObjectPtr> deleted;
+  std::vector<CompactPtr> added;
+  std::vector<std::pair<CompactPtr, CompactPtr>> updated;  // {old, new}; only changed RVs
+  std::vector<CompactPtr> deleted;
 };
 
 class Store {
@@ -36,7 +40,9 @@ class Store {
   void addIndexer(const std::string& name, IndexFunc fn);
 
   ObjectPtr get(const std::string& key) const;
-  std::vector<ObjectPtr> list() const;
+  std::vector<ObjectPtr> list() const;  // decodes every object; see snapshot()
+  // Every object, still compact: for walking a large store one decoded object at a time.
+  std::vector<CompactPtr> snapshot() const;
   std::vector<ObjectPtr> byIndex(const std::string& index, const std::string& value) const;
   std::vector<std::string> keys() const;
   std::size_t size() const;
@@ -46,14 +52,16 @@ class Store {
   // Removes; returns the removed object (null when absent).
   ObjectPtr erase(const std::string& key);
   // Makes the objects in namespace `ns` (all objects when `ns` is empty) exactly `objects`.
-  ReplaceDelta replace(const std::string& ns, std::vector<ObjectPtr> objects);
+  ReplaceDelta replace(const std::string& ns, std::vector<CompactPtr> objects);
 
  private:
-  void indexLocked(const std::string& key, const Json& object);
-  void unindexLocked(const std::string& key, const Json& object);
+  void indexLocked(std::string_view key, const Json& object);
+  void unindexLocked(std::string_view key, const Json& object);
+  void putLocked(CompactPtr object);  // inserts or replaces the entry under object->key()
 
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, ObjectPtr> objects_;
+  // Keys view the objects' own key() (each entry's key is stored once).
+  std::unordered_map<std::string_view, CompactPtr> objects_;
   std::map<std::string, IndexFunc> indexers_;
   // index name -> value -> keys
   std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> indexes_;
