@@ -11,7 +11,9 @@ void registerController(manager::Manager& manager, Options options) {
   auto reconciler = std::make_shared<FederatedJobReconciler>(
       manager.client(), &manager.eventRecorder(), std::move(options));
   auto& jobs = manager.informers().informerFor(federatedJobResource());
-  auto& clusters = manager.informers().informerFor(flClusterResource());
+  // Cluster events are mapped by namespace and name only.
+  auto& clusters =
+      manager.informers().informerFor(flClusterResource(), kube::CachedFields::MetadataOnly);
   const kube::Store& jobStore = jobs.store();
   manager
       .add(std::make_unique<kube::Controller>("federatedjob", std::move(reconciler),

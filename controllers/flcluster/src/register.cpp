@@ -12,9 +12,12 @@ void registerController(manager::Manager& manager, Options options) {
     options.metrics = std::make_shared<ClusterMetrics>(*prometheus->registry());
   auto& informers = manager.informers();
   auto& clusters = informers.informerFor(kFLClusterResource);
-  auto& sets = informers.informerFor(kube::resources::statefulSets);
-  auto& deployments = informers.informerFor(kube::resources::deployments);
-  auto& pods = informers.informerFor(kube::resources::pods);
+  // Children and pods only map events back to their FLCluster (owners, labels): the reconciler
+  // reads them from the API server, so their caches keep metadata only.
+  constexpr auto metadataOnly = kube::CachedFields::MetadataOnly;
+  auto& sets = informers.informerFor(kube::resources::statefulSets, metadataOnly);
+  auto& deployments = informers.informerFor(kube::resources::deployments, metadataOnly);
+  auto& pods = informers.informerFor(kube::resources::pods, metadataOnly);
   auto reconciler = std::make_shared<Reconciler>(manager.client(), clusters,
                                                  manager.eventRecorder(), std::move(options));
   auto& controller = manager.add(
