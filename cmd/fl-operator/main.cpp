@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "flop/federatedjob/controller.hpp"
+#include "flop/federatedjob/flags.hpp"
 #include "flop/flcluster/controller.hpp"
 #include "flop/flcluster/scheduler_proxy.hpp"
 #include "flop/manager/manager.hpp"
@@ -22,11 +23,19 @@ std::string ownImage() {
   return image && *image ? image : "fl-operator:" FLOP_VERSION;
 }
 
+// The FederatedJob controller's timings (--federatedjob-*), taken out of argv in main().
+flop::federatedjob::Options& federatedJobOptions() {
+  static flop::federatedjob::Options options;
+  return options;
+}
+
 void registerControllers(flop::manager::Manager& manager) {
   flop::flcluster::Options clusters;
   clusters.children.sidecarImage = ownImage();
   flop::flcluster::registerController(manager, clusters);
-  flop::federatedjob::registerController(manager);
+  auto jobs = federatedJobOptions();
+  jobs.managementSidecarPort = clusters.children.sidecarPort;
+  flop::federatedjob::registerController(manager, jobs);
   flop::modelmigration::Options migration;
   migration.defaultStepImage = ownImage();
   flop::modelmigration::registerController(manager, migration);
@@ -48,5 +57,21 @@ int schedulerProxy(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "scheduler-proxy")
     return schedulerProxy(std::vector<std::string>(argv + 2, argv + argc));
-  return flop::manager::runOperator(argc, argv, registerControllers);
+  std::vector<std::string> args;
+  try {
+    args = flop::federatedjob::takeFlags(std::vector<std::string>(argv + 1, argv + argc),
+                                         federatedJobOptions());
+  } catch (const flop::Error& e) {
+    std::fprintf(stderr, "fl-operator: %s\n%s", e.what(), flop::federatedjob::flagsUsage().c_str());
+    return 2;
+  }
+  std::vector<char*> managerArgv{argv[0]};
+  for (auto& arg : args) managerArgv.push_back(arg.data());
+  const int code = flop::manager::runOperator(static_cast<int>(managerArgv.size()),
+                                              managerArgv.data(), registerControllers);
+  for (const auto& arg : args) {
+    if (code == 0 && (arg == "--help" || arg == "-h"))
+      std::fputs(flop::federatedjob::flagsUsage().c_str(), stdout);
+  }
+  return code;
 }

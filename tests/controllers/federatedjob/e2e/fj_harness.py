@@ -86,10 +86,10 @@ class Operator:
         self.log = open(os.path.join(self.workdir, "operator-%d.log" % self.starts), "w")
         self.proc = subprocess.Popen(
             [self.binary, "--metrics-bind-address=0", "--health-probe-bind-address=0",
-             "--watch-namespaces=" + self.namespace, "--fj-poll-min-seconds=1",
-             "--fj-poll-max-seconds=2", "--fj-retry-base-seconds=1",
-             "--fj-publish-retry-seconds=1", "--fj-unavailable-retry-seconds=1",
-             "--fj-fate-timeout-ms=5000"],
+             "--watch-namespaces=" + self.namespace, "--federatedjob-poll-min=1s",
+             "--federatedjob-poll-max=2s", "--federatedjob-retry-base=1s",
+             "--federatedjob-publish-retry=1s", "--federatedjob-unavailable-retry=1s",
+             "--federatedjob-fate-timeout=5000ms"],
             stdout=self.log, stderr=subprocess.STDOUT)
 
     def kill(self):

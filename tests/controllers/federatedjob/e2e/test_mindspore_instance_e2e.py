@@ -16,8 +16,8 @@ import harness as flc  # noqa: E402  (the FLCluster e2e helpers: double, bridge,
 
 HYPER_PARAMETERS = {"fl_name": "lenet", "fl_iteration_num": 5, "start_fl_job_threshold": 2,
                     "client_learning_rate": 0.01}
-OPERATOR_FLAGS = ("--with-flcluster", "--fj-poll-min-seconds=1", "--fj-poll-max-seconds=2",
-                  "--fj-unavailable-retry-seconds=1")
+OPERATOR_FLAGS = ("--with-flcluster", "--federatedjob-poll-min=1s", "--federatedjob-poll-max=2s",
+                  "--federatedjob-unavailable-retry=1s")
 
 
 @pytest.fixture(scope="session", autouse=True)
