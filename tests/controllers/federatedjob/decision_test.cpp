@@ -346,6 +346,12 @@ TEST_F(Deadline, AtTheDeadlineTheJobIsStoppedAndFails) {
   EXPECT_EQ(job.status.phase, "Failed");
   EXPECT_EQ(condition(job, "Failed").reason, "DeadlineExceeded");
   EXPECT_EQ(job.status.completionTime, api::format_time(at(60)));
+  // Terminal failure is kstatus Failed: Stalled=True besides Ready=False, on every later summary.
+  summarize(job, contextAt(at(3600)));
+  EXPECT_EQ(condition(job, "Stalled").status, "True");
+  EXPECT_EQ(condition(job, "Stalled").reason, "DeadlineExceeded");
+  EXPECT_EQ(condition(job, "Ready").status, "False");
+  EXPECT_FALSE(hasCondition(job, "Reconciling"));
 }
 
 TEST_F(Deadline, OneSecondAfterTheDeadlineAlsoStops) {
