@@ -5,8 +5,12 @@
 #include <map>
 #include <mutex>
 
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
 #include <cpprest/http_client.h>
 #include <pplx/threadpool.h>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl.hpp>
 
 namespace flop::http {
@@ -28,7 +32,37 @@ std::pair<std::string, std::string> splitUrl(const std::string& url) {
   return {url.substr(0, slash), url.substr(slash)};
 }
 
-TransportError translate(const std::exception& e, const std::string& what) {
+// Makes OpenSSL itself check that the server's certificate is valid for `name` (a DNS name or an
+// IP address), whatever name the connection was opened with.
+void requireCertificateName(boost::asio::ssl::context& ctx, const std::string& name) {
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx.native_handle());
+  boost::system::error_code notAnAddress;
+  boost::asio::ip::make_address(name, notAnAddress);
+  const int ok = notAnAddress ? X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size())
+                              : X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+  if (ok != 1) throw TransportError(TransportError::Kind::Tls, "invalid TLS server name " + name);
+}
+
+// What a failed TLS handshake means, with the name the certificate was checked against.
+std::string tlsFailure(const web::http::http_exception& e, const std::string& host,
+                       const TlsOptions& tls) {
+  std::string text = std::string("TLS handshake failed (") + e.what();
+  // cpprest hands over OpenSSL's packed error code in a generic category: name it.
+  const auto code = static_cast<unsigned long>(e.error_code().value());
+  const char* reason = ERR_GET_LIB(code) == ERR_LIB_SSL ? ERR_reason_error_string(code) : nullptr;
+  text += ": " + (reason ? std::string(reason) : e.error_code().message()) + ")";
+  if (!tls.insecureSkipVerify) {
+    text += tls.serverName.empty()
+                ? "; the server certificate must be valid for " + host
+                : "; the server certificate must be valid for the TLS server name " +
+                      tls.serverName + " (tls-server-name)";
+    text += " and signed by a trusted CA";
+  }
+  return text;
+}
+
+TransportError translate(const std::exception& e, const std::string& what, const std::string& host,
+                         const TlsOptions& tls) {
   if (auto h = dynamic_cast<const web::http::http_exception*>(&e)) {
     const auto code = h->error_code();
     const std::string text = lower(h->what());
@@ -38,7 +72,7 @@ TransportError translate(const std::exception& e, const std::string& what) {
       return TransportError(TransportError::Kind::Connect, what + ": " + h->what());
     if (text.find("ssl") != std::string::npos || text.find("handshake") != std::string::npos ||
         text.find("certificate") != std::string::npos)
-      return TransportError(TransportError::Kind::Tls, what + ": " + h->what());
+      return TransportError(TransportError::Kind::Tls, what + ": " + tlsFailure(*h, host, tls));
     return TransportError(TransportError::Kind::Io, what + ": " + h->what());
   }
   if (dynamic_cast<const pplx::task_canceled*>(&e))
@@ -81,6 +115,8 @@ struct CppRestTransport::Impl {
     config.set_validate_certificates(!tls.insecureSkipVerify);
     TlsOptions copy = tls;
     config.set_ssl_context_callback([copy](boost::asio::ssl::context& ctx) {
+      if (!copy.serverName.empty() && !copy.insecureSkipVerify)
+        requireCertificateName(ctx, copy.serverName);
       if (!copy.caPem.empty())
         ctx.add_certificate_authority(boost::asio::buffer(copy.caPem.data(), copy.caPem.size()));
       if (!copy.clientCertPem.empty()) {
@@ -101,9 +137,12 @@ struct CppRestTransport::Impl {
     return slot;
   }
 
-  static web::http::http_request build(const Request& request, const std::string& pathAndQuery) {
+  web::http::http_request build(const Request& request, const std::string& pathAndQuery) const {
     web::http::http_request req(request.method);
     req.set_request_uri(web::uri(pathAndQuery));
+    // cpprest takes the Host header as the TLS name: it sends it as SNI and verifies the
+    // certificate against it (kube-apiserver does not route on Host).
+    if (!tls.serverName.empty()) req.headers().add("Host", tls.serverName);
     std::string contentType;
     for (const auto& [name, value] : request.headers) {
       if (lower(name) == "content-type")
@@ -144,7 +183,7 @@ Response CppRestTransport::send(const Request& request) {
   CancelLink cancel(request.cancellation);
   try {
     auto http = impl_->clientFor(base, request.timeout);
-    auto response = http->request(Impl::build(request, rest), cancel.token()).get();
+    auto response = http->request(impl_->build(request, rest), cancel.token()).get();
     Response out;
     out.status = response.status_code();
     out.headers = Impl::headersOf(response);
@@ -154,7 +193,7 @@ Response CppRestTransport::send(const Request& request) {
   } catch (const TransportError&) {
     throw;
   } catch (const std::exception& e) {
-    throw translate(e, what);
+    throw translate(e, what, web::uri(base).host(), impl_->tls);
   }
 }
 
@@ -164,7 +203,7 @@ Response CppRestTransport::stream(const Request& request, const ChunkSink& sink)
   CancelLink cancel(request.cancellation);
   try {
     client::http_client http(web::uri(base), impl_->configFor(request.timeout));
-    auto response = http.request(Impl::build(request, rest), cancel.token()).get();
+    auto response = http.request(impl_->build(request, rest), cancel.token()).get();
     Response out;
     out.status = response.status_code();
     out.headers = Impl::headersOf(response);
@@ -191,7 +230,7 @@ Response CppRestTransport::stream(const Request& request, const ChunkSink& sink)
   } catch (const std::exception& e) {
     if (cancel.cancelled())
       throw TransportError(TransportError::Kind::Cancelled, what + ": cancelled");
-    throw translate(e, what);
+    throw translate(e, what, web::uri(base).host(), impl_->tls);
   }
 }
 
