@@ -62,6 +62,7 @@ struct Reconciler::Pass {
   // As the pass found them, for the metrics.
   std::optional<ScaleRecord> recordedScale;
   std::string stalledReason;
+  std::vector<GateChange> gates;  // server pods' readiness gates to set once status is written
 };
 
 Reconciler::Reconciler(const kube::Client& client, kube::Informer& clusters,
@@ -125,6 +126,7 @@ kube::Result Reconciler::reconcileOnce(const kube::Request& request) {
   summarise(pass.status, pass.generation, pass.now);
   pass.status.observedGeneration = pass.generation;
   writeStatus(pass);
+  updateRegistrationGates(pass);  // after status: gates never delay what the scale waits for
   return resultFor(requeue);
 }
 
@@ -250,7 +252,7 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pa
     client_.remove(kHpaResource, ns, names.autoscaler);  // autoscaling was turned off
   }
   for (const auto& pod : decision.podsToDelete) client_.remove(kube::resources::pods, ns, pod);
-  updateRegistrationGates(pass, input);
+  pass.gates = registrationGateChanges(input.pods, input.scheduler);
   report(pass, decision);
   recordServers(pass, input);
   return decision.requeueAfter;
@@ -367,9 +369,9 @@ void Reconciler::forgetApplied(const kube::ResourceRef& resource, const std::str
 }
 
 // The kubelet turns a server pod Ready only once its readiness gate is True as well.
-void Reconciler::updateRegistrationGates(const Pass& pass, const ScalingInput& input) {
+void Reconciler::updateRegistrationGates(const Pass& pass) {
   const auto now = api::format_time(pass.now);
-  for (const auto& change : registrationGateChanges(input.pods, input.scheduler)) {
+  for (const auto& change : pass.gates) {
     Json condition{
         {"type", kRegisteredGate},
         {"status", change.registered ? "True" : "False"},

@@ -65,10 +65,10 @@ class Namespace:
 class Double:
     """The scheduler double as a separate process, like the real scheduler."""
 
-    def __init__(self, workdir, server_num, *flags):
+    def __init__(self, workdir, server_num, *flags, port=0):
         port_file = os.path.join(workdir, f"double-{time.monotonic_ns()}.port")
         self.log_file = open(os.path.join(workdir, "double.log"), "ab")
-        self.proc = subprocess.Popen([sys.executable, DOUBLE, "--port", "0", "--port-file", port_file,
+        self.proc = subprocess.Popen([sys.executable, DOUBLE, "--port", str(port), "--port-file", port_file,
                                       "--server-num", str(server_num), *flags],
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
         wait_for("double port", lambda: os.path.exists(port_file), 20)
@@ -113,11 +113,12 @@ class Operator:
 
     def start(self):
         health = free_port()
+        self.metrics_port = free_port()
         log = open(os.path.join(self.workdir, "operator.log"), "ab")
         self.proc = subprocess.Popen([self.binary, "--kubeconfig", os.environ["KUBECONFIG"],
                                       "--watch-namespaces", self.namespace,
                                       "--health-probe-bind-address", f"127.0.0.1:{health}",
-                                      "--metrics-bind-address", f"127.0.0.1:{free_port()}",
+                                      "--metrics-bind-address", f"127.0.0.1:{self.metrics_port}",
                                       "--log-format", "text", "--log-level", "debug", *self.flags],
                                      stdout=log, stderr=subprocess.STDOUT)
 
@@ -133,6 +134,14 @@ class Operator:
 
         wait_for("operator /readyz", ready, 60)
 
+    def metrics(self):
+        """The Prometheus text exposition the operator serves on /metrics."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=5)
+        conn.request("GET", "/metrics")
+        resp = conn.getresponse()
+        assert resp.status == 200, resp.status
+        return resp.read().decode()
+
     def kill(self):
         self.proc.kill()
         self.proc.wait()
@@ -147,7 +156,8 @@ class Operator:
 
 
 class Bridge(threading.Thread):
-    """Registers Running server pods with the double and unregisters deleted ones."""
+    """Registers Running server pods with the double and unregisters deleted ones; turns a server
+    pod Ready once the operator set its readiness gate (the kubelet's part, which kwok skips)."""
 
     def __init__(self, namespace, double, order=None, poll=0.3):
         super().__init__(daemon=True)
@@ -162,10 +172,12 @@ class Bridge(threading.Thread):
 
     def run(self):
         while not self.stopped.is_set():
+            double = self.double
             try:
                 self.poll()
-            except Exception as err:  # reported by check()
-                self.error = err
+            except Exception as err:  # reported by check(), unless the double was replaced since
+                if double is self.double:
+                    self.error = err
             self.stopped.wait(self.interval)
 
     def poll(self):
@@ -188,10 +200,33 @@ class Bridge(threading.Thread):
             if name not in self.registered and name not in self.held:
                 self.double.side("register", {"node_id": name})
                 self.registered[name] = live[name]
+        for pod in pods:
+            if pod["metadata"]["name"] in live:
+                self.gate_readiness(pod)
+
+    def gate_readiness(self, pod):
+        """What the kubelet does and kwok does not: a pod with readinessGates is Ready only while
+        its containers are ready and every gate condition is True."""
+        gates = [g["conditionType"] for g in pod["spec"].get("readinessGates", [])]
+        if not gates:
+            return
+        conditions = {c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])}
+        want = "True" if all(conditions.get(t) == "True" for t in gates + ["ContainersReady"]) else "False"
+        if conditions.get("Ready") != want:
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            patch = {"status": {"conditions": [{"type": "Ready", "status": want, "lastTransitionTime": now}]}}
+            kubectl("patch", "pod", pod["metadata"]["name"], "-n", self.namespace, "--subresource=status",
+                    "--type=strategic", "-p", json.dumps(patch), check=False)
 
     def check(self):
         if self.error:
             raise self.error
+
+    def reattach(self, double):
+        """A restarted scheduler knows nobody: the running servers register with it again."""
+        self.double = double
+        self.registered = {}
+        self.error = None
 
     def stop(self):
         self.stopped.set()

@@ -2,6 +2,7 @@
 // (or in case) the product binary wires it differently. Accepts the manager's flags plus:
 //   --scheduler-has-rollback         the scheduler double runs with /scaleoutRollback
 //   --scheduler-timeout-ms=N         per-call timeout towards the scheduler
+//   --peer-stall-after-s=N           Stalled after a peer has been unreachable this long
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
       controllerOptions.schedulerHasRollback = true;
     } else if (arg.rfind("--scheduler-timeout-ms=", 0) == 0) {
       controllerOptions.schedulerTimeout = std::chrono::milliseconds(std::stol(arg.substr(23)));
+    } else if (arg.rfind("--peer-stall-after-s=", 0) == 0) {
+      controllerOptions.peerStallAfter = std::chrono::seconds(std::stol(arg.substr(21)));
     } else {
       managerArgs.push_back(arg);
     }

@@ -2,11 +2,18 @@
 (issue 5 "Tests"). Each test has its own namespace, double, operator and bridge."""
 
 import json
+import os
+import re
 import subprocess
+import sys
+import time
 
 import pytest
 
 import harness as h
+
+sys.path.insert(0, os.path.join(h.SOURCE, "tests/packaging"))
+import monitoring_metrics as mm  # noqa: E402  (names the dashboard and alerts query)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,8 +30,8 @@ def env(tmp_path, request):
             self.ns = h.Namespace("flc-" + request.node.name[5:25].replace("_", "-"))
             started.append(self.ns)
 
-        def double(self, server_num, *flags):
-            self.sched = h.Double(str(tmp_path), server_num, *flags)
+        def double(self, server_num, *flags, port=0):
+            self.sched = h.Double(str(tmp_path), server_num, *flags, port=port)
             started.append(self.sched)
             return self.sched
 
@@ -54,6 +61,17 @@ def env(tmp_path, request):
 
 def scale(env, name, replicas):
     h.kubectl("scale", f"flcluster/{name}", "-n", env.ns.name, f"--replicas={replicas}")
+
+
+def sample(exposition, metric, **labels):
+    """The value of the one series of `metric` whose labels include `labels` (None: absent)."""
+    found = []
+    for line in exposition.splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$", line)
+        if m and m.group(1) == metric and labels.items() <= dict(re.findall(r'(\w+)="([^"]*)"', m.group(2))).items():
+            found.append(float(m.group(3)))
+    assert len(found) <= 1, (metric, labels, found)
+    return found[0] if found else None
 
 
 def seq_of(log, event, key, value):
@@ -91,6 +109,28 @@ def test_scale_out_then_in_follows_the_protocol(env):
     status = h.get_cluster(env.ns.name, "x")["status"]
     assert status["selector"] and status["mindspore"]["clusterState"] == "CLUSTER_READY"
     assert "scale" not in status["mindspore"]
+
+    # The operator's /metrics: every name the dashboard and alerts query that this operator's
+    # parts export (runtime, FLCluster) is there, with this run's values.
+    exposition = env.op.metrics()
+    exported = mm.families(exposition)
+    ours = [n for n in mm.referenced(h.SOURCE) if n.startswith(("controller_runtime_", "workqueue_",
+                                                               "rest_client_", "fl_cluster_"))]
+    assert len(ours) >= 12, ours
+    assert [n for n in ours if n not in exported] == []
+    x = {"namespace": env.ns.name, "name": "x"}
+    assert sample(exposition, "fl_cluster_servers", state="desired", **x) == 3
+    assert sample(exposition, "fl_cluster_servers", state="registered", **x) == 3
+    assert sample(exposition, "fl_cluster_servers", state="ready", **x) == 3
+    assert sample(exposition, "fl_cluster_scheduler_state", state="CLUSTER_READY", **x) == 1
+    assert sample(exposition, "fl_cluster_scheduler_state", state="CLUSTER_SCALE_OUT", **x) == 0
+    for direction in ("out", "in"):
+        assert sample(exposition, "fl_cluster_scale_operations_total", direction=direction,
+                      result="succeeded", **x) == 1
+        assert sample(exposition, "fl_cluster_scale_duration_seconds_count", direction=direction,
+                      result="succeeded") == 1
+    h.kubectl("delete", "flcluster", "x", "-n", env.ns.name)
+    h.wait_for("series of x removed", lambda: f'name="x"' not in env.op.metrics() and "gone", 30)
 
 
 def test_rank_zero_on_a_high_ordinal_is_refused(env):
@@ -205,6 +245,78 @@ def test_stuck_scale_out_rolls_back_where_the_scheduler_can(env):
     assert len(env.sched.calls("/scaleoutRollback")) == 1
     h.wait_for("extra pods removed", lambda: h.server_pods(env.ns.name) == ["r-server-0", "r-server-1"])
     assert len(env.sched.calls("/scaleout")) == 1  # not retried for the same spec
+
+
+def test_unreachable_scheduler_is_reconciling_then_stalled_then_recovers(env, tmp_path):
+    sched = env.double(2, "--flavour", "1.6")
+    env.operator("--peer-stall-after-s=20", "--scheduler-timeout-ms=2000")
+    bridge = env.bridge()
+    env.cluster("p", 2)
+    env.ready("p", 2)
+    port = sched.port
+    sched.stop()
+    down = time.monotonic()
+
+    def reason_of(type_, reason):
+        def check():
+            obj = h.get_cluster(env.ns.name, "p")
+            c = h.condition(obj, type_)
+            return obj if c and c["status"] == "True" and c["reason"] == reason else None
+        return check
+
+    obj = h.wait_for("Reconciling/SchedulerUnreachable", reason_of("Reconciling", "SchedulerUnreachable"), 30)
+    assert h.condition(obj, "Ready")["status"] == "False"
+    assert h.condition(obj, "SchedulerReachable")["status"] == "False"
+    assert h.condition(obj, "Stalled") is None  # within the bound
+    obj = h.wait_for("Stalled/SchedulerUnreachable", reason_of("Stalled", "SchedulerUnreachable"), 60)
+    stalled = h.condition(obj, "Stalled")
+    assert "scheduler management API unreachable" in stalled["message"], stalled
+    assert time.monotonic() - down >= 19  # lastTransitionTime has whole seconds
+    assert h.condition(obj, "Ready")["status"] == "False"
+    assert h.condition(obj, "Ready")["reason"] == "SchedulerUnreachable"
+    # Backoff, not a busy loop: attempts while down grow further apart (1 s doubling to 60 s).
+    with open(os.path.join(str(tmp_path), "operator.log")) as f:
+        attempts = sum("scheduler not reachable" in line for line in f)
+    assert 3 <= attempts <= 25, attempts
+
+    bridge.reattach(env.double(2, "--flavour", "1.6", port=port))
+    obj = env.ready("p", 2, timeout=120)  # within the 60 s backoff cap
+    assert h.condition(obj, "Stalled") is None and h.condition(obj, "Reconciling") is None
+    assert h.condition(obj, "SchedulerReachable")["status"] == "True"
+
+
+def test_server_pod_is_ready_only_while_the_scheduler_counts_it(env):
+    env.double(2, "--flavour", "1.6")
+    env.operator()
+    bridge = env.bridge()
+    bridge.held.add("g-server-1")  # its process has not registered with the scheduler (yet)
+    env.cluster("g", 2)
+
+    def pod(name):
+        out = h.kubectl("get", "pod", name, "-n", env.ns.name, "-o", "json", "--ignore-not-found")
+        obj = json.loads(out) if out.strip() else {}
+        return {c["type"]: c for c in obj.get("status", {}).get("conditions", [])}, obj
+
+    def ready(name):
+        return pod(name)[0].get("Ready", {}).get("status") == "True"
+
+    h.wait_for("g-server-0 Ready (registered; scheduler STARTING)", lambda: ready("g-server-0"), 60)
+    conditions, obj = pod("g-server-1")
+    assert obj["status"]["phase"] == "Running"
+    assert obj["spec"]["readinessGates"] == [{"conditionType": "federatedlearning.dev/registered"}]
+    gate = h.wait_for("gate of g-server-1 set by the operator",
+                      lambda: pod("g-server-1")[0].get("federatedlearning.dev/registered"), 30)
+    assert gate["status"] == "False" and gate["reason"] == "NotRegistered"
+    for _ in range(10):  # Running, containers ready, yet not Ready while the scheduler lacks it
+        assert not ready("g-server-1")
+        time.sleep(0.3)
+    assert env.sched.side("status")["state"] != "CLUSTER_READY"
+
+    bridge.held.clear()
+    env.ready("g", 2)
+    h.wait_for("g-server-1 Ready once registered", lambda: ready("g-server-1"), 30)
+    assert pod("g-server-1")[0]["federatedlearning.dev/registered"]["status"] == "True"
+    h.wait_for("readyReplicas 2", lambda: h.get_cluster(env.ns.name, "g")["status"].get("readyReplicas") == 2, 30)
 
 
 def test_fate_flow_version_is_reported(env, tmp_path):

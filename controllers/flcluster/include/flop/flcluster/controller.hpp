@@ -57,7 +57,7 @@ class Reconciler : public kube::Reconciler {
   void forget(const kube::Request& request);
   void recordScaleResults(const Pass& pass, const Decision& decision);
   void recordServers(const Pass& pass, const ScalingInput& input);
-  void updateRegistrationGates(const Pass& pass, const ScalingInput& input);
+  void updateRegistrationGates(const Pass& pass);
   void writeStatus(Pass& pass);
   void forgetApplied(const kube::ResourceRef& resource, const std::string& ns,
                      const std::string& name);
