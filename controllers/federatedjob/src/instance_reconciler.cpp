@@ -97,8 +97,8 @@ kube::Result FederatedJobReconciler::reconcileInstance(Round& round) {
         break;
     }
     try {
-      auto result = performInstanceStep(action, round.job, *scheduler, round.context.round,
-                                        round.context.now);
+      auto result = performInstanceStep(action, round.job, scheduler ? &*scheduler : nullptr,
+                                        round.context.round, round.context.now);
       if (result.event) {
         event(round, result.event->warning, result.event->reason, result.event->message);
         if (result.event->reason == "InstanceCreated") countOutcome("created");

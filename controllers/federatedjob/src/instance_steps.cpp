@@ -17,16 +17,19 @@ std::string label(const api::FederatedJob& job) {
 }  // namespace
 
 InstanceStepResult performInstanceStep(const Action& action, api::FederatedJob& job,
-                                       flcluster::SchedulerClient& scheduler, RoundMemory& round,
+                                       flcluster::SchedulerClient* client, RoundMemory& round,
                                        Clock::time_point now) {
   InstanceStepResult result;
+  if (!client && action.kind != ActionKind::InstanceUnknown) {
+    throw Error("no scheduler to perform " + std::string(actionName(action.kind)));
+  }
   switch (action.kind) {
     case ActionKind::NewInstance: {
       // From here on this attempt is never posted again, whatever happens to the answer.
       round.attemptRecorded = false;
       flcluster::InstanceReply reply;
       try {
-        reply = scheduler.newInstance(job.spec.mindspore->hyperParameters.dump());
+        reply = client->newInstance(job.spec.mindspore->hyperParameters.dump());
       } catch (const Error& error) {
         recordInstanceUnknown(job, "/newInstance sent, no answer (" + std::string(error.what()) +
                                        "); following /queryInstance, never posting again");
@@ -51,7 +54,7 @@ InstanceStepResult performInstanceStep(const Action& action, api::FederatedJob& 
       return result;
     case ActionKind::QueryInstance: {
       round.instanceQueried = true;
-      auto refused = recordQueryInstance(job, scheduler.queryInstance(), now);
+      auto refused = recordQueryInstance(job, client->queryInstance(), now);
       if (refused) {
         result.problem = Unavailability{"QueryInstanceFailed", "/queryInstance: " + *refused};
       } else if (job.status.attempts.back().state == instance_state::kEstablished) {
@@ -64,7 +67,7 @@ InstanceStepResult performInstanceStep(const Action& action, api::FederatedJob& 
     case ActionKind::EnableServers: {
       const bool enable = action.kind == ActionKind::EnableServers;
       const std::string path = enable ? "/enableFLS" : "/disableFLS";
-      auto outcome = enable ? scheduler.enableFls() : scheduler.disableFls();
+      auto outcome = enable ? client->enableFls() : client->disableFls();
       if (!recordServers(job, enable, outcome)) {
         round.serversCallFailed = true;
         result.problem = Unavailability{enable ? "EnableFLSFailed" : "DisableFLSFailed",

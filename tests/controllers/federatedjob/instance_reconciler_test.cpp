@@ -65,6 +65,18 @@ TEST(InstanceReconciler, AnAttemptRecordedBeforeARestartIsNeverPosted) {
             std::string::npos);
 }
 
+TEST(InstanceReconciler, AnUnansweredAttemptIsMarkedEvenWithoutAScheduler) {
+  World world;
+  world.useMindSpore();
+  world.job()["status"] = {{"attempts", {{{"index", 1}, {"startTime", api::format_time(at(0))}}}}};
+  world.objects.erase(testing::kClusterPath);
+  world.now = at(3);
+  world.reconcile();
+  EXPECT_TRUE(world.schedulerCalls.empty());
+  EXPECT_EQ(world.job()["status"]["attempts"][0]["state"], "unknown");
+  EXPECT_EQ(conditionOf(world, "Reconciling")["reason"], "ClusterNotFound");
+}
+
 TEST(InstanceReconciler, WaitsForReadyThenCalls) {
   World world;
   world.useMindSpore("NODE_TIMEOUT");

@@ -79,9 +79,10 @@ struct InstanceStepResult {
   std::optional<Unavailability> problem;
 };
 // Performs NewInstance, InstanceUnknown, QueryInstance, DisableServers or EnableServers.
-// Transport failures surface as http::TransportError, odd replies as SchedulerProtocolError.
+// `scheduler` may be null only for InstanceUnknown (no call). Transport failures surface as
+// http::TransportError, odd replies as SchedulerProtocolError.
 InstanceStepResult performInstanceStep(const Action& action, api::FederatedJob& job,
-                                       flcluster::SchedulerClient& scheduler, RoundMemory& round,
+                                       flcluster::SchedulerClient* scheduler, RoundMemory& round,
                                        Clock::time_point now);
 
 }  // namespace flop::federatedjob
