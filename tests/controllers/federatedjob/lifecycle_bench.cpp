@@ -1,5 +1,6 @@
 // Figures for the FederatedJob controller (LABEL bench, not run by default):
-//   * what one successful job costs: FATE-Flow calls and API server writes, by kind;
+//   * what one successful job costs: FATE-Flow calls and API server writes, by kind (and the same
+//     for a MindSpore instance that is suspended and resumed);
 //   * the time of one reconcile against in-memory fakes (the controller's own overhead);
 //   * the time of decide() + summarize() on a running job.
 // Printed to stdout and recorded as test properties; nothing here is a pass/fail speed check.
@@ -38,6 +39,27 @@ TEST(FederatedJobBench, CallsAndWritesForOneSuccessfulJob) {
     ::testing::Test::RecordProperty(kind, count);
   }
   EXPECT_EQ(world.submissions, 1);
+}
+
+TEST(FederatedJobBench, CallsAndWritesForOneMindSporeInstanceWithSuspendAndResume) {
+  World world;
+  world.useMindSpore();
+  world.reconcile();  // attempt, /newInstance, /queryInstance
+  world.job()["spec"]["runPolicy"] = {{"suspend", true}};
+  world.now = at(10);
+  world.reconcile();
+  world.job()["spec"]["runPolicy"]["suspend"] = false;
+  world.now = at(20);
+  world.reconcile();
+  ASSERT_EQ(world.job()["status"]["phase"], "Succeeded");
+  std::map<std::string, int> byKind;
+  for (const auto& entry : world.timeline) byKind[entry.substr(0, entry.find(" {"))]++;
+  for (const auto& [kind, count] : byKind) {
+    std::printf("calls for one MindSpore instance, suspended and resumed: %-24s %d\n", kind.c_str(),
+                count);
+    ::testing::Test::RecordProperty(kind, count);
+  }
+  EXPECT_EQ(world.schedulerCalls["/newInstance"], 1);
 }
 
 TEST(FederatedJobBench, ReconcileOverheadAgainstFakes) {
