@@ -2,7 +2,10 @@
 
 #include <random>
 
-#ifdef __GLIBC__
+// glibc's heap, unless a sanitizer replaced it: malloc_trim then walks arenas the sanitizer
+// never set up (crashes when two informers sync at once under ASan).
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define FLOP_GLIBC_HEAP 1
 #include <malloc.h>
 #endif
 
@@ -151,7 +154,7 @@ void Informer::listAndReplace(Reflector& r) {
   for (const auto& o : delta.added) dispatchAdd(o->decode());
   for (const auto& [a, b] : delta.updated) dispatchUpdate(a->decode(), b->decode());
   delta = ReplaceDelta{};
-#ifdef __GLIBC__
+#ifdef FLOP_GLIBC_HEAP
   // Parsing a large list leaves freed pages inside the heap; give them back.
   malloc_trim(0);
 #endif
