@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/unknown_field_set.h>
 
+#include <map>
 #include <set>
 #include <vector>
 
@@ -83,8 +84,15 @@ void convertSecureBoost(buf::BoostingTreeModelParam& p, const PartyRenamer& r) {
                           : r.migrateAnonymousHeader(fi.fullname()));
     }
   }
+  // Every node names its site; there are only a few distinct ones, so each is rewritten once.
+  std::map<std::string, std::string, std::less<>> renamed;
   for (auto& tree : *p.mutable_trees_()) {
-    for (auto& node : *tree.mutable_tree_()) node.set_sitename(r.replace(node.sitename()));
+    for (auto& node : *tree.mutable_tree_()) {
+      auto it = renamed.find(node.sitename());
+      if (it == renamed.end())
+        it = renamed.emplace(node.sitename(), r.replace(node.sitename())).first;
+      node.set_sitename(it->second);
+    }
   }
   std::vector<std::string> plan(p.tree_plan().begin(), p.tree_plan().end());
   p.clear_tree_plan();

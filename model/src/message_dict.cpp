@@ -1,6 +1,7 @@
 #include "flop/model/message_dict.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <vector>
 
@@ -53,30 +54,146 @@ void appendDouble(std::string& out, double d) {
   } else if (std::isinf(d)) {
     out += d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
   } else {
-    out += pyFloatRepr(d);
+    appendPyFloat(out, d);
   }
 }
 
-void appendMessage(std::string& out, const gp::Message& m, const KnownJsonNames* known);
+// A map entry's key: its text as MessageToDict writes it, and its value for ordering.
+struct MapKey {
+  std::string text;
+  int64_t signedValue = 0;
+  uint64_t unsignedValue = 0;
+  const gp::Message* entry = nullptr;
+};
 
-void appendScalar(std::string& out, const gp::Message& m, const gp::FieldDescriptor* f, int index,
-                  const KnownJsonNames* known) {
-  const auto* r = m.GetReflection();
+MapKey mapKey(const gp::Message& entry) {
+  const auto* f = entry.GetDescriptor()->map_key();
+  const auto* r = entry.GetReflection();
+  MapKey k;
+  k.entry = &entry;
+  using T = gp::FieldDescriptor;
+  switch (f->cpp_type()) {
+    case T::CPPTYPE_INT32:
+      k.signedValue = r->GetInt32(entry, f);
+      k.text = std::to_string(k.signedValue);
+      break;
+    case T::CPPTYPE_INT64:
+      k.signedValue = r->GetInt64(entry, f);
+      k.text = std::to_string(k.signedValue);
+      break;
+    case T::CPPTYPE_UINT32:
+      k.unsignedValue = r->GetUInt32(entry, f);
+      k.text = std::to_string(k.unsignedValue);
+      break;
+    case T::CPPTYPE_UINT64:
+      k.unsignedValue = r->GetUInt64(entry, f);
+      k.text = std::to_string(k.unsignedValue);
+      break;
+    case T::CPPTYPE_BOOL:
+      k.signedValue = r->GetBool(entry, f);
+      k.text = k.signedValue ? "true" : "false";
+      break;
+    default:
+      k.text = r->GetString(entry, f);
+  }
+  return k;
+}
+
+// Map entries in key order (numeric keys by value), as deterministic serialization orders them:
+// the hash order protobuf iterates in depends on memory layout, and FATE's own order cannot be
+// reproduced anyway (fate-model-format.md 9.3).
+std::vector<MapKey> sortedMapKeys(const gp::Message& m, const gp::Reflection* r,
+                                  const gp::FieldDescriptor* f) {
+  std::vector<MapKey> keys;
+  const int n = r->FieldSize(m, f);
+  keys.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) keys.push_back(mapKey(r->GetRepeatedMessage(m, f, i)));
+  const bool isString =
+      f->message_type()->map_key()->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING;
+  std::sort(keys.begin(), keys.end(), [isString](const MapKey& a, const MapKey& b) {
+    if (isString) return a.text < b.text;
+    if (a.signedValue != b.signedValue) return a.signedValue < b.signedValue;
+    return a.unsignedValue < b.unsignedValue;
+  });
+  return keys;
+}
+
+void appendInt(std::string& out, auto value) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  (void)ec;
+  out.append(buf, end);
+}
+
+}  // namespace
+
+// What MessageToDict needs of one message type, computed once per type and writer: the fields in
+// number order (set fields come first in that order), the unset fields that are still written
+// (declaration order), and each key already escaped.
+struct PyJsonWriter::TypeInfo {
+  const gp::Reflection* reflection = nullptr;
+  std::vector<const gp::FieldDescriptor*> byNumber;
+  std::vector<std::string> keyByNumber;  // "\"jsonName\": "
+  // Index into byNumber of every field that is written when unset, in declaration order.
+  std::vector<size_t> unsetOrder;
+};
+
+PyJsonWriter::PyJsonWriter(const KnownJsonNames* known) : known_(known) {}
+PyJsonWriter::~PyJsonWriter() = default;
+
+const PyJsonWriter::TypeInfo& PyJsonWriter::info(const gp::Message& m) {
+  const auto* d = m.GetDescriptor();
+  auto& slot = types_[d];
+  if (slot) return *slot;
+  slot = std::make_unique<TypeInfo>();
+  auto& t = *slot;
+  t.reflection = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (known_ == nullptr || known_->count(f->json_name()) > 0) t.byNumber.push_back(f);
+  }
+  std::sort(t.byNumber.begin(), t.byNumber.end(),
+            [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  for (const auto* f : t.byNumber) {
+    std::string key;
+    appendPyString(key, f->json_name());
+    key += ": ";
+    t.keyByNumber.push_back(std::move(key));
+  }
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    // Unset singular sub-messages and oneof members are omitted.
+    if ((!f->is_repeated() && f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE) ||
+        f->containing_oneof() != nullptr) {
+      continue;
+    }
+    const auto it = std::find(t.byNumber.begin(), t.byNumber.end(), f);
+    if (it != t.byNumber.end())
+      t.unsetOrder.push_back(static_cast<size_t>(it - t.byNumber.begin()));
+  }
+  return t;
+}
+
+void PyJsonWriter::appendScalar(std::string& out, const gp::Message& m, const gp::Reflection* r,
+                                const gp::FieldDescriptor* f, int index) {
   const bool rep = index >= 0;
   using T = gp::FieldDescriptor;
   switch (f->cpp_type()) {
     case T::CPPTYPE_INT32:
-      out += std::to_string(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+      appendInt(out, rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
       break;
     case T::CPPTYPE_UINT32:
-      out += std::to_string(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+      appendInt(out, rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
       break;
     case T::CPPTYPE_INT64:  // 64-bit integers are strings in MessageToDict
-      out += '"' + std::to_string(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f)) + '"';
+      out += '"';
+      appendInt(out, rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+      out += '"';
       break;
     case T::CPPTYPE_UINT64:
-      out +=
-          '"' + std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f)) + '"';
+      out += '"';
+      appendInt(out, rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+      out += '"';
       break;
     case T::CPPTYPE_DOUBLE:
       appendDouble(out, rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
@@ -98,43 +215,22 @@ void appendScalar(std::string& out, const gp::Message& m, const gp::FieldDescrip
       break;
     }
     case T::CPPTYPE_MESSAGE:
-      appendMessage(out, rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f), known);
+      appendMessage(out, rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f));
       break;
   }
 }
 
-std::string mapKey(const gp::Message& entry) {
-  const auto* f = entry.GetDescriptor()->map_key();
-  const auto* r = entry.GetReflection();
-  using T = gp::FieldDescriptor;
-  switch (f->cpp_type()) {
-    case T::CPPTYPE_INT32:
-      return std::to_string(r->GetInt32(entry, f));
-    case T::CPPTYPE_INT64:
-      return std::to_string(r->GetInt64(entry, f));
-    case T::CPPTYPE_UINT32:
-      return std::to_string(r->GetUInt32(entry, f));
-    case T::CPPTYPE_UINT64:
-      return std::to_string(r->GetUInt64(entry, f));
-    case T::CPPTYPE_BOOL:
-      return r->GetBool(entry, f) ? "true" : "false";
-    default:
-      return r->GetString(entry, f);
-  }
-}
-
-void appendField(std::string& out, const gp::Message& m, const gp::FieldDescriptor* f,
-                 const KnownJsonNames* known) {
-  const auto* r = m.GetReflection();
+void PyJsonWriter::appendField(std::string& out, const gp::Message& m, const gp::Reflection* r,
+                               const gp::FieldDescriptor* f) {
   if (f->is_map()) {
     out += '{';
-    const int n = r->FieldSize(m, f);
-    for (int i = 0; i < n; ++i) {
-      if (i) out += ", ";
-      const auto& entry = r->GetRepeatedMessage(m, f, i);
-      appendPyString(out, mapKey(entry));
+    bool first = true;
+    for (const auto& key : sortedMapKeys(m, r, f)) {
+      if (!first) out += ", ";
+      first = false;
+      appendPyString(out, key.text);
       out += ": ";
-      appendScalar(out, entry, f->message_type()->map_value(), -1, known);
+      appendScalar(out, *key.entry, key.entry->GetReflection(), f->message_type()->map_value(), -1);
     }
     out += '}';
   } else if (f->is_repeated()) {
@@ -142,49 +238,68 @@ void appendField(std::string& out, const gp::Message& m, const gp::FieldDescript
     const int n = r->FieldSize(m, f);
     for (int i = 0; i < n; ++i) {
       if (i) out += ", ";
-      appendScalar(out, m, f, i, known);
+      appendScalar(out, m, r, f, i);
     }
     out += ']';
   } else {
-    appendScalar(out, m, f, -1, known);
+    appendScalar(out, m, r, f, -1);
   }
 }
 
-bool allowed(const gp::FieldDescriptor* f, const KnownJsonNames* known) {
-  return known == nullptr || known->count(f->json_name()) > 0;
+bool PyJsonWriter::isSet(const gp::Message& m, const gp::Reflection* r,
+                         const gp::FieldDescriptor* f) {
+  return f->is_repeated() ? r->FieldSize(m, f) > 0 : r->HasField(m, f);
 }
 
-void appendMessage(std::string& out, const gp::Message& message, const KnownJsonNames* known) {
-  const auto* r = message.GetReflection();
-  std::vector<const gp::FieldDescriptor*> set;
-  r->ListFields(message, &set);  // field-number order
+std::vector<size_t> PyJsonWriter::emissionOrder(const gp::Message& m) {
+  const auto& t = info(m);
+  std::vector<size_t> order;
+  std::vector<char> set(t.byNumber.size());
+  for (size_t i = 0; i < t.byNumber.size(); ++i) {
+    set[i] = isSet(m, t.reflection, t.byNumber[i]);
+    if (set[i]) order.push_back(i);
+  }
+  for (const auto i : t.unsetOrder) {
+    if (!set[i]) order.push_back(i);
+  }
+  return order;
+}
+
+void PyJsonWriter::appendMessage(std::string& out, const gp::Message& m) {
+  const auto& t = info(m);
+  const auto* r = t.reflection;
+  const size_t n = t.byNumber.size();
+  // Presence of each field, on the stack for the usual small message.
+  constexpr size_t kSmall = 64;
+  bool small[kSmall];
+  std::vector<char> large(n > kSmall ? n : 0);
+  auto present = [&](size_t i) -> bool { return n > kSmall ? large[i] : small[i]; };
   bool first = true;
-  auto key = [&](const gp::FieldDescriptor* f) {
+  out += '{';
+  for (size_t i = 0; i < n; ++i) {
+    const bool s = isSet(m, r, t.byNumber[i]);
+    if (n > kSmall) {
+      large[i] = s;
+    } else {
+      small[i] = s;
+    }
+    if (!s) continue;
     if (!first) out += ", ";
     first = false;
-    appendPyString(out, f->json_name());
-    out += ": ";
-  };
-  out += '{';
-  for (const auto* f : set) {
-    if (!allowed(f, known)) continue;
-    key(f);
-    appendField(out, message, f, known);
+    out += t.keyByNumber[i];
+    appendField(out, m, r, t.byNumber[i]);
   }
-  // Then every unset field (declaration order), except singular sub-messages and oneofs.
-  const auto* d = message.GetDescriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const auto* f = d->field(i);
-    if ((!f->is_repeated() && f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE) ||
-        f->containing_oneof() != nullptr || !allowed(f, known) ||
-        std::find(set.begin(), set.end(), f) != set.end()) {
-      continue;
-    }
-    key(f);
-    appendField(out, message, f, known);
+  for (const auto i : t.unsetOrder) {
+    if (present(i)) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += t.keyByNumber[i];
+    appendField(out, m, r, t.byNumber[i]);
   }
   out += '}';
 }
+
+namespace {
 
 void collect(const Json& v, KnownJsonNames& names) {
   if (v.is_object()) {
@@ -207,8 +322,54 @@ KnownJsonNames collectJsonNames(const Json& sidecar) {
 
 std::string messageToPyJson(const gp::Message& message, const KnownJsonNames* known) {
   std::string out;
-  appendMessage(out, message, known);
+  PyJsonWriter(known).appendMessage(out, message);
   return out;
+}
+
+MessageJsonStream::MessageJsonStream(const gp::Message& message, const KnownJsonNames* known)
+    : message_(message), writer_(known), order_(writer_.emissionOrder(message)) {}
+
+bool MessageJsonStream::next(std::string& out, size_t atLeast) {
+  if (done_) return false;
+  const auto& t = writer_.info(message_);
+  const auto* r = t.reflection;
+  if (field_ == 0 && !inField_ && !started_) {
+    out += '{';
+    started_ = true;
+  }
+  while (out.size() < atLeast && field_ < order_.size()) {
+    const auto i = order_[field_];
+    const auto* f = t.byNumber[i];
+    if (!inField_) {
+      if (field_ > 0) out += ", ";
+      out += t.keyByNumber[i];
+      if (!f->is_repeated() || f->is_map() ||
+          f->cpp_type() != gp::FieldDescriptor::CPPTYPE_MESSAGE) {
+        writer_.appendField(out, message_, r, f);
+        ++field_;
+        continue;
+      }
+      // A repeated message field (SecureBoost's trees) goes out one element at a time.
+      out += '[';
+      inField_ = true;
+      element_ = 0;
+      elements_ = r->FieldSize(message_, f);
+    }
+    if (element_ < elements_) {
+      if (element_ > 0) out += ", ";
+      writer_.appendMessage(out, r->GetRepeatedMessage(message_, f, element_));
+      ++element_;
+      continue;
+    }
+    out += ']';
+    inField_ = false;
+    ++field_;
+  }
+  if (field_ == order_.size()) {
+    out += '}';
+    done_ = true;
+  }
+  return true;
 }
 
 Json messageToDict(const gp::Message& message, const KnownJsonNames* known) {

@@ -45,17 +45,29 @@ void Plan::generate(const std::string& path, std::function<std::string()> produc
   for (auto& f : files) {
     if (f.path == path) {
       f.produce = std::move(produce);
+      f.stream = nullptr;
       return;
     }
   }
-  files.push_back({path, std::move(produce)});
+  files.push_back({path, std::move(produce), {}});
+}
+
+void Plan::stream(const std::string& path, std::function<ChunkProducer()> open) {
+  for (auto& f : files) {
+    if (f.path == path) {
+      f.produce = nullptr;
+      f.stream = std::move(open);
+      return;
+    }
+  }
+  files.push_back({path, {}, std::move(open)});
 }
 
 void Plan::keep(const std::string& path) {
   for (const auto& f : files) {
     if (f.path == path) return;
   }
-  files.push_back({path, {}});
+  files.push_back({path, {}, {}});
 }
 
 namespace {
@@ -95,7 +107,8 @@ struct ConversionContext {
 };
 
 // One converted Param buffer: parsed and converted when its entry is written, reused for the
-// sidecar written right after it, then released.
+// sidecar written right after it, then released. (Not on a protobuf Arena: arena-owned maps
+// crash at arena destruction in TSan builds against the uninstrumented libprotobuf.)
 struct DeferredParam {
   std::shared_ptr<const ConversionContext> ctx;
   std::string module, messageName, path;
@@ -104,13 +117,18 @@ struct DeferredParam {
   const google::protobuf::Message& get() {
     if (!message) {
       const std::string where = ctx->source->location() + ":" + path;
-      message = parseBuffer(messageName, ctx->source->read(path), where);
-      if (!message) throw InvalidInput(where, "no schema for " + messageName);
-      convertParam(module, *message, *ctx->renamer, where);
+      auto parsed = parseBuffer(messageName, ctx->source->read(path), where);
+      if (!parsed) throw InvalidInput(where, "no schema for " + messageName);
+      convertParam(module, *parsed, *ctx->renamer, where);
+      message = std::move(parsed);
     }
     return *message;
   }
+  void release() { message.reset(); }
 };
+
+// Sidecar pieces of about this size are handed to the zip writer.
+constexpr size_t kJsonChunk = 1 << 20;
 
 struct ConvertedComponent {
   std::string paramModel;  // model name of the rewritten Param buffer
@@ -267,15 +285,19 @@ Plan planMigration(const ModelSource& src, const MigrateRequest& req, const Part
         const bool emptyFill = flow == FlowGeneration::Copy15to16;
         plan.generate(paramPath, [deferred, writeJson, emptyFill] {
           std::string bytes = serialize(deferred->get());
-          if (!writeJson) deferred->message.reset();
+          if (!writeJson) deferred->release();
           if (bytes.empty() && emptyFill) bytes = std::string(kEmptyFill);
           return bytes;
         });
         if (writeJson) {
-          plan.generate(paramJsonPath, [deferred, known] {
-            auto text = messageToPyJson(deferred->get(), known ? &*known : nullptr);
-            deferred->message.reset();
-            return text;
+          auto names = known ? std::make_shared<const KnownJsonNames>(std::move(*known)) : nullptr;
+          plan.stream(paramJsonPath, [deferred, names]() -> ChunkProducer {
+            auto json = std::make_shared<MessageJsonStream>(deferred->get(), names.get());
+            return [deferred, names, json](std::string& out) {
+              if (json->next(out, kJsonChunk)) return true;
+              deferred->release();
+              return false;
+            };
           });
         }
         const auto metaPath = bufferPath(comp.name, alias.alias, conv.metaModel);

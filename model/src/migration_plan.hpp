@@ -10,12 +10,14 @@
 #include "flop/model/layout.hpp"
 #include "flop/model/migrate.hpp"
 #include "flop/model/model_source.hpp"
+#include "flop/model/output_writer.hpp"
 
 namespace flop::model {
 
 struct PlannedFile {
   std::string path;
-  std::function<std::string()> produce;  // empty: copy unchanged from the source
+  std::function<std::string()> produce;   // whole content, produced when written
+  std::function<ChunkProducer()> stream;  // or content in pieces; both empty: copy unchanged
 };
 
 struct Plan {
@@ -24,6 +26,7 @@ struct Plan {
 
   void put(const std::string& path, std::string bytes);
   void generate(const std::string& path, std::function<std::string()> produce);
+  void stream(const std::string& path, std::function<ChunkProducer()> open);
   void keep(const std::string& path);
 };
 

@@ -17,42 +17,66 @@ Json parseJson(std::string_view text, const std::string& where) {
   }
 }
 
-std::string pyFloatRepr(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  // Shortest round-trip digits in scientific form, e.g. "1.2345e-05", then laid out as Python does.
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-  (void)ec;
-  std::string sci(buf, end);
-  std::string sign;
-  if (sci[0] == '-') {
-    sign = "-";
-    sci.erase(0, 1);
+void appendPyFloat(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
   }
-  const auto epos = sci.find('e');
-  std::string digits = sci.substr(0, epos);
-  const int exponent = std::stoi(sci.substr(epos + 1));
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  if (std::isinf(value)) {
+    out += value > 0 ? "Infinity" : "-Infinity";
+    return;
+  }
+  // Shortest round-trip digits in scientific form, e.g. "1.2345e-05", then laid out as Python
+  // does. Everything stays in stack buffers: sidecars hold millions of floats.
+  char sci[64];
+  auto [end, ec] = std::to_chars(sci, sci + sizeof sci, value, std::chars_format::scientific);
+  (void)ec;
+  const char* p = sci;
+  if (*p == '-') {
+    out += '-';
+    ++p;
+  }
+  char digits[32];
+  size_t nd = 0;
+  while (p < end && *p != 'e') {
+    if (*p != '.') digits[nd++] = *p;
+    ++p;
+  }
+  int exponent = 0;
+  std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), end, exponent);
+  while (nd > 1 && digits[nd - 1] == '0') --nd;
+  const std::string_view d(digits, nd);
 
   if (exponent < -4 || exponent >= 16) {
-    std::string mantissa = digits.substr(0, 1);
-    if (digits.size() > 1) mantissa += "." + digits.substr(1);
+    out += d[0];
+    if (nd > 1) {
+      out += '.';
+      out += d.substr(1);
+    }
     char exp[16];
     std::snprintf(exp, sizeof exp, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
-    return sign + mantissa + exp;
+    out += exp;
+    return;
   }
-  std::string out;
   if (exponent < 0) {
-    out = "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-  } else if (static_cast<size_t>(exponent) + 1 >= digits.size()) {
-    out = digits + std::string(static_cast<size_t>(exponent) + 1 - digits.size(), '0') + ".0";
+    out += "0.";
+    out.append(static_cast<size_t>(-exponent - 1), '0');
+    out += d;
+  } else if (static_cast<size_t>(exponent) + 1 >= nd) {
+    out += d;
+    out.append(static_cast<size_t>(exponent) + 1 - nd, '0');
+    out += ".0";
   } else {
-    out = digits.substr(0, static_cast<size_t>(exponent) + 1) + "." +
-          digits.substr(static_cast<size_t>(exponent) + 1);
+    out += d.substr(0, static_cast<size_t>(exponent) + 1);
+    out += '.';
+    out += d.substr(static_cast<size_t>(exponent) + 1);
   }
-  return sign + out;
+}
+
+std::string pyFloatRepr(double value) {
+  std::string out;
+  appendPyFloat(out, value);
+  return out;
 }
 
 namespace {
@@ -69,6 +93,18 @@ void appendEscapedCodeUnit(std::string& out, unsigned unit) {
 void appendPyString(std::string& out, const std::string& s) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
+    // Runs of printable ASCII other than '"' and '\\' are copied as they are.
+    size_t run = i;
+    while (run < s.size()) {
+      const auto r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x7f || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s, i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
@@ -155,7 +191,7 @@ void dump(std::string& out, const Json& v, int indent, int level) {
       out += std::to_string(v.get<uint64_t>());
       break;
     case Json::value_t::number_float:
-      out += pyFloatRepr(v.get<double>());
+      appendPyFloat(out, v.get<double>());
       break;
     case Json::value_t::string:
       appendPyString(out, v.get_ref<const std::string&>());

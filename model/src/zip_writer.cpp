@@ -33,56 +33,66 @@ void refuseExisting(const fs::path& destination) {
   }
 }
 
-// A libzip source whose data is produced when libzip opens it (during zip_close) and released
-// when libzip closes it.
+// A libzip source whose data is produced piece by piece while libzip reads it (during
+// zip_close); only the current piece is held.
 struct LazySource {
-  std::function<std::string()> produce;
+  std::function<ChunkProducer()> open;
+  ChunkProducer producer;
   std::string data;
   size_t offset = 0;
+  bool finished = false;
   std::string error;  // first exception message
   zip_error_t zerr;
 };
 
 zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
   auto* s = static_cast<LazySource*>(userdata);
-  switch (cmd) {
-    case ZIP_SOURCE_OPEN:
-      try {
-        s->data = s->produce();
+  try {
+    switch (cmd) {
+      case ZIP_SOURCE_OPEN:
+        s->producer = s->open();
+        s->data.clear();
         s->offset = 0;
+        s->finished = false;
         return 0;
-      } catch (const std::exception& e) {
-        s->error = e.what();
-        zip_error_set(&s->zerr, ZIP_ER_INTERNAL, 0);
-        return -1;
+      case ZIP_SOURCE_READ: {
+        while (s->offset == s->data.size() && !s->finished) {
+          s->data.clear();
+          s->offset = 0;
+          s->finished = !s->producer(s->data);
+        }
+        const size_t n = std::min<size_t>(len, s->data.size() - s->offset);
+        std::memcpy(out, s->data.data() + s->offset, n);
+        s->offset += n;
+        return static_cast<zip_int64_t>(n);
       }
-    case ZIP_SOURCE_READ: {
-      const size_t n = std::min<size_t>(len, s->data.size() - s->offset);
-      std::memcpy(out, s->data.data() + s->offset, n);
-      s->offset += n;
-      return static_cast<zip_int64_t>(n);
+      case ZIP_SOURCE_CLOSE:
+        s->producer = nullptr;
+        s->data = std::string();
+        return 0;
+      case ZIP_SOURCE_STAT: {
+        auto* st = static_cast<zip_stat_t*>(out);
+        zip_stat_init(st);
+        st->mtime = std::time(nullptr);
+        st->valid |= ZIP_STAT_MTIME;
+        return sizeof(zip_stat_t);
+      }
+      case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->zerr, out, len);
+      case ZIP_SOURCE_FREE:
+        return 0;
+      case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              static_cast<zip_source_cmd_t>(-1));
+      default:
+        zip_error_set(&s->zerr, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
     }
-    case ZIP_SOURCE_CLOSE:
-      s->data = std::string();
-      return 0;
-    case ZIP_SOURCE_STAT: {
-      auto* st = static_cast<zip_stat_t*>(out);
-      zip_stat_init(st);
-      st->mtime = std::time(nullptr);
-      st->valid |= ZIP_STAT_MTIME;
-      return sizeof(zip_stat_t);
-    }
-    case ZIP_SOURCE_ERROR:
-      return zip_error_to_data(&s->zerr, out, len);
-    case ZIP_SOURCE_FREE:
-      return 0;
-    case ZIP_SOURCE_SUPPORTS:
-      return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                            ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                            static_cast<zip_source_cmd_t>(-1));
-    default:
-      zip_error_set(&s->zerr, ZIP_ER_OPNOTSUPP, 0);
-      return -1;
+  } catch (const std::exception& e) {
+    if (s->error.empty()) s->error = e.what();
+    zip_error_set(&s->zerr, ZIP_ER_INTERNAL, 0);
+    return -1;
   }
 }
 
@@ -121,9 +131,9 @@ class ZipWriter final : public OutputWriter {
     zip_set_file_compression(za_, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE,
                              static_cast<zip_uint32_t>(level_));
   }
-  void addGenerated(const std::string& path, std::function<std::string()> produce) override {
+  void addStreamed(const std::string& path, std::function<ChunkProducer()> open) override {
     auto& lazy = lazy_.emplace_back(std::make_unique<LazySource>());
-    lazy->produce = std::move(produce);
+    lazy->open = std::move(open);
     zip_error_init(&lazy->zerr);
     zip_source_t* src = zip_source_function(za_, lazyCallback, lazy.get());
     if (!src) fail(path);
@@ -200,8 +210,18 @@ class DirWriter final : public OutputWriter {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw Error(target.string() + ": write failed");
   }
-  void addGenerated(const std::string& path, std::function<std::string()> produce) override {
-    addBytes(path, produce());
+  void addStreamed(const std::string& path, std::function<ChunkProducer()> open) override {
+    const fs::path target = temp_ / path;
+    fs::create_directories(target.parent_path());
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    const ChunkProducer next = open();
+    std::string piece;
+    for (bool more = true; more;) {
+      piece.clear();
+      more = next(piece);
+      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    }
+    if (!out) throw Error(target.string() + ": write failed");
   }
   void addUnchanged(const std::string& path, const ModelSource& source) override {
     addBytes(path, source.read(path));
@@ -220,6 +240,18 @@ class DirWriter final : public OutputWriter {
 };
 
 }  // namespace
+
+void OutputWriter::addGenerated(const std::string& path, std::function<std::string()> produce) {
+  auto shared = std::make_shared<std::function<std::string()>>(std::move(produce));
+  addStreamed(path, [shared]() -> ChunkProducer {
+    return [shared, done = false](std::string& out) mutable {
+      if (done) return false;
+      out = (*shared)();
+      done = true;
+      return true;
+    };
+  });
+}
 
 std::unique_ptr<OutputWriter> makeZipWriter(const fs::path& destination, int deflateLevel) {
   return std::make_unique<ZipWriter>(destination, deflateLevel);

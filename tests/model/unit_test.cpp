@@ -25,6 +25,11 @@ TEST(PyJson, FloatReprMatchesPython) {
   EXPECT_EQ(pyFloatRepr(-2.5e-07), "-2.5e-07");
   EXPECT_EQ(pyFloatRepr(123456.789), "123456.789");
   EXPECT_EQ(pyFloatRepr(0.30000000000000004), "0.30000000000000004");
+  EXPECT_EQ(pyFloatRepr(-0.0), "-0.0");
+  EXPECT_EQ(pyFloatRepr(1e22), "1e+22");
+  EXPECT_EQ(pyFloatRepr(5e-324), "5e-324");
+  EXPECT_EQ(pyFloatRepr(123.0), "123.0");
+  EXPECT_EQ(pyFloatRepr(-1.5e-300), "-1.5e-300");
 }
 
 TEST(PyJson, DumpsLikePython) {

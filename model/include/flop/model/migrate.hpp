@@ -40,7 +40,8 @@ struct PartyOutcome {
   std::string partyModelId;  // {role}#{new_party_id}#{new_model_id}
   std::filesystem::path output;
   std::filesystem::path importConf;
-  std::string sha256;        // of the output zip
+  std::string sha256;        // of the output zip (empty for --format dir)
+  uint64_t bytes = 0;        // size of the output zip (0 for --format dir)
   std::string sourceLayout;  // what was found
 };
 

@@ -11,6 +11,9 @@
 
 namespace flop::model {
 
+// Appends the next piece of an entry's content to `out`; returns false when nothing is left.
+using ChunkProducer = std::function<bool(std::string& out)>;
+
 class OutputWriter {
  public:
   virtual ~OutputWriter() = default;
@@ -18,7 +21,10 @@ class OutputWriter {
   virtual void addBytes(const std::string& path, std::string bytes) = 0;
   // Content produced only when it is written (one entry at a time), so memory holds one
   // generated entry, not the whole model. An exception from `produce` fails commit().
-  virtual void addGenerated(const std::string& path, std::function<std::string()> produce) = 0;
+  void addGenerated(const std::string& path, std::function<std::string()> produce);
+  // Content produced piece by piece while it is written: `open` is called when the entry is
+  // written and returns the producer of its pieces, so not even one entry is held whole.
+  virtual void addStreamed(const std::string& path, std::function<ChunkProducer()> open) = 0;
   // Copies an unchanged entry; from a zip source the compressed data is copied as is.
   virtual void addUnchanged(const std::string& path, const ModelSource& source) = 0;
   // Finishes the output and renames it to its final name. Returns the final path.

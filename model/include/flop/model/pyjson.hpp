@@ -26,5 +26,7 @@ void appendPyString(std::string& out, const std::string& s);
 
 // Python repr() of a float: shortest round-trip digits, exponent form below 1e-4 or from 1e16.
 std::string pyFloatRepr(double value);
+// The same, appended to `out` without temporaries.
+void appendPyFloat(std::string& out, double value);
 
 }  // namespace flop::model
