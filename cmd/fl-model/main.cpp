@@ -1,7 +1,8 @@
 // fl-model: the FATE model CLI (inspect, verify, migrate, pack, unpack, import). A thin layer
 // over flop_model; every command prints one JSON result in FATE's retcode/retmsg/data shape.
-// Exit codes: 0 ok, 1 the operation failed (a party, a check, FATE said no), 2 usage,
-// 3 invalid input (conf, archive, model), 4 I/O or network error.
+// Exit codes: 0 ok, 1 the operation failed (a party, a check, FATE said no, an HTTP error
+// status), 2 usage, 3 invalid input (conf, archive, model), 4 I/O or network error,
+// 5 sha256 mismatch (fetch: the bytes received are not the ones expected).
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "flop/error.hpp"
 #include "flop/http/transport.hpp"
 #include "flop/model/digest.hpp"
+#include "flop/model/fetch.hpp"
 #include "flop/model/import_client.hpp"
 #include "flop/model/inspect.hpp"
 #include "flop/model/migrate.hpp"
@@ -28,7 +30,7 @@ namespace {
 using flop::model::Json;
 namespace fs = std::filesystem;
 
-constexpr int kOk = 0, kFailed = 1, kUsage = 2, kInvalid = 3, kIo = 4;
+constexpr int kOk = 0, kFailed = 1, kUsage = 2, kInvalid = 3, kIo = 4, kMismatch = 5;
 
 constexpr const char* kUsageText = R"(usage:
   fl-model inspect MODEL
@@ -38,6 +40,7 @@ constexpr const char* kUsageText = R"(usage:
   fl-model pack DIR --out ZIP
   fl-model unpack ZIP --out DIR
   fl-model import --flow URL -c IMPORT_CONF [--auth-file FILE]
+  fl-model fetch URL --sha256 HEX --output FILE
 limits (any command reading an archive):
   --max-entries N  --max-total-bytes N  --max-entry-bytes N  --max-ratio R
 MODEL is a model version directory or an export zip. Authorization for import comes from
@@ -197,26 +200,25 @@ int cmdMigrate(const Args& a) {
   return outcome.ok() ? kOk : kFailed;
 }
 
-int cmdPack(const Args& a) {
-  allowOnly(a, {"--out"}, 1);
-  const auto r = flop::model::packDirectory(a.positional[0], need(a, "--out"));
+// pack/unpack: where the result is, and the archive's digest and size (the transfer step's).
+int printPacked(const flop::model::PackResult& r) {
   Json data = Json::object();
   data["path"] = r.path.string();
   data["sha256"] = r.sha256;
+  data["bytes"] = r.bytes;
   data["entries"] = r.entries;
   print(result(0, "success", data));
   return kOk;
 }
 
+int cmdPack(const Args& a) {
+  allowOnly(a, {"--out"}, 1);
+  return printPacked(flop::model::packDirectory(a.positional[0], need(a, "--out")));
+}
+
 int cmdUnpack(const Args& a) {
   allowOnly(a, {"--out"}, 1);
-  const auto r = flop::model::unpackArchive(a.positional[0], need(a, "--out"), limitsFrom(a));
-  Json data = Json::object();
-  data["path"] = r.path.string();
-  data["sha256"] = r.sha256;
-  data["entries"] = r.entries;
-  print(result(0, "success", data));
-  return kOk;
+  return printPacked(flop::model::unpackArchive(a.positional[0], need(a, "--out"), limitsFrom(a)));
 }
 
 int cmdImport(const Args& a) {
@@ -233,6 +235,34 @@ int cmdImport(const Args& a) {
   const auto r = flop::model::importModel(*transport, need(a, "--flow"), conf, auth);
   print(r.body);
   return r.ok() ? kOk : kFailed;
+}
+
+int cmdFetch(const Args& a) {
+  allowOnly(a, {"--sha256", "--output"}, 1);
+  const auto url = a.positional[0];
+  const auto sha256 = need(a, "--sha256");
+  const auto output = need(a, "--output");
+  Json data = Json::object();
+  data["url"] = flop::model::redactUrl(url);
+  data["path"] = fs::absolute(output).lexically_normal().string();
+  try {
+    const auto transport = flop::model::makeCliTransport();
+    const auto r = flop::model::fetchToFile(*transport, url, sha256, output);
+    data["path"] = r.path.string();
+    data["sha256"] = r.sha256;
+    data["bytes"] = r.bytes;
+    data["downloaded"] = r.downloaded;
+    print(result(0, "success", data));
+    return kOk;
+  } catch (const flop::model::FetchError& e) {
+    data["http_status"] = e.httpStatus();
+    if (e.kind() == flop::model::FetchError::Kind::Sha256Mismatch) {
+      print(result(102, e.what(), data));
+      return kMismatch;
+    }
+    print(result(101, e.what(), data));
+    return kFailed;
+  }
 }
 
 }  // namespace
@@ -254,6 +284,7 @@ int main(int argc, char** argv) {
     if (command == "pack") return cmdPack(args);
     if (command == "unpack") return cmdUnpack(args);
     if (command == "import") return cmdImport(args);
+    if (command == "fetch") return cmdFetch(args);
     throw UsageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     print(result(101, std::string("usage: ") + e.what()));

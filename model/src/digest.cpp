@@ -44,6 +44,7 @@ std::string digestFile(const EVP_MD* md, const std::filesystem::path& file) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
   }
+  if (in.bad()) throw Error(file.string() + ": read failed");
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), out, &len);
@@ -51,6 +52,29 @@ std::string digestFile(const EVP_MD* md, const std::filesystem::path& file) {
 }
 
 }  // namespace
+
+struct Sha256Stream::Ctx {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+Sha256Stream::Sha256Stream() : ctx_(std::make_unique<Ctx>()) {
+  if (!ctx_->md || EVP_DigestInit_ex(ctx_->md.get(), EVP_sha256(), nullptr) != 1) {
+    throw Error("sha256: cannot initialise the digest");
+  }
+}
+
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::update(std::string_view bytes) {
+  EVP_DigestUpdate(ctx_->md.get(), bytes.data(), bytes.size());
+}
+
+std::string Sha256Stream::hexDigest() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx_->md.get(), out, &len);
+  return hex(out, len);
+}
 
 std::string sha1Hex(std::string_view bytes) { return digestBytes(EVP_sha1(), bytes); }
 std::string sha256Hex(std::string_view bytes) { return digestBytes(EVP_sha256(), bytes); }

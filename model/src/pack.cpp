@@ -30,6 +30,7 @@ PackResult packDirectory(const std::filesystem::path& dir, const std::filesystem
   auto writer = makeZipWriter(std::filesystem::absolute(zip), 6);
   auto r = copyAll(*src, *writer);
   r.sha256 = fileSha256Hex(r.path);
+  r.bytes = std::filesystem::file_size(r.path);
   return r;
 }
 
@@ -39,6 +40,7 @@ PackResult unpackArchive(const std::filesystem::path& zip, const std::filesystem
   auto writer = makeDirWriter(std::filesystem::absolute(dir));
   auto r = copyAll(*src, *writer);
   r.sha256 = fileSha256Hex(zip);
+  r.bytes = std::filesystem::file_size(zip);
   return r;
 }
 

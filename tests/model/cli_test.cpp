@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "flop/model/digest.hpp"
 #include "flop/model/pyjson.hpp"
 #include "test_support.hpp"
 
@@ -83,6 +84,13 @@ TEST(Cli, ServingExampleMigratesVerifiesAndRoundTrips) {
   const std::string zip = res["data"]["detail"]["guest"]["9999"]["path"];
   EXPECT_EQ(fs::path(zip).filename().string(),
             "guest#99#arbiter-100#guest-99#host-100#model_20200901_0001.zip");
+  // Each party's artifact digest and size (the operator puts them into status).
+  for (const auto& [role, id] : {std::pair{"guest", "9999"}, std::pair{"host", "10000"}}) {
+    const auto& detail = res["data"]["detail"][role][id];
+    const std::string path = detail["path"];
+    EXPECT_EQ(detail["sha256"], sha256Hex(testing::readFile(path))) << role;
+    EXPECT_EQ(detail["bytes"], fs::file_size(path)) << role;
+  }
 
   const auto v = run("verify " + q(zip));
   EXPECT_EQ(v.exitCode, 0) << v.out;
@@ -95,8 +103,13 @@ TEST(Cli, ServingExampleMigratesVerifiesAndRoundTrips) {
   // Round trip: unpack and re-pack give the same entries; the re-packed zip verifies.
   const auto u = run("unpack " + q(zip) + " --out " + q(d.path() / "tree"));
   ASSERT_EQ(u.exitCode, 0) << u.out;
+  EXPECT_EQ(nlohmann::json::parse(u.out)["data"]["bytes"], fs::file_size(zip));
+  EXPECT_EQ(nlohmann::json::parse(u.out)["data"]["sha256"], sha256Hex(testing::readFile(zip)));
   const auto p = run("pack " + q(d.path() / "tree") + " --out " + q(d.path() / "again.zip"));
   ASSERT_EQ(p.exitCode, 0) << p.out;
+  const auto packed = nlohmann::json::parse(p.out)["data"];
+  EXPECT_EQ(packed["bytes"], fs::file_size(d.path() / "again.zip"));
+  EXPECT_EQ(packed["sha256"], sha256Hex(testing::readFile(d.path() / "again.zip")));
   EXPECT_EQ(testing::readModel(zip).files, testing::readModel(d.path() / "again.zip").files);
   EXPECT_EQ(run("verify " + q(d.path() / "again.zip")).exitCode, 0);
   // Migrating the migrated model back again works too (Pearson-style re-parse of its own output).

@@ -101,6 +101,7 @@ TEST(Safety, UnpackRefusesExistingDestinationAndPackRoundTrips) {
   testing::writeFile(d.path() / "src/variables/data/x/y/Z", std::string("\x08\x01", 2));
   const auto packed = packDirectory(d.path() / "src", d.path() / "m.zip");
   EXPECT_EQ(packed.sha256, fileSha256Hex(d.path() / "m.zip"));
+  EXPECT_EQ(packed.bytes, fs::file_size(d.path() / "m.zip"));
   EXPECT_THROW(packDirectory(d.path() / "src", d.path() / "m.zip"), InvalidInput);
   const auto unpacked = unpackArchive(d.path() / "m.zip", d.path() / "out", ArchiveLimits{});
   EXPECT_EQ(testing::readFile(d.path() / "out/variables/data/x/y/Z"), std::string("\x08\x01", 2));

@@ -1,6 +1,7 @@
 #pragma once
 // `fl-model pack` / `fl-model unpack`: move a model version directory as a zip (the transfer
 // step), with its sha256. Unpack validates the whole archive before writing anything.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -11,6 +12,7 @@ namespace flop::model {
 struct PackResult {
   std::filesystem::path path;
   std::string sha256;  // of the zip
+  uint64_t bytes = 0;  // size of the zip
   size_t entries = 0;
 };
 
