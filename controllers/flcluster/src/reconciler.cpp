@@ -18,6 +18,9 @@ using kube::Json;
 // How often a reachable FATE-Flow's lastProbeTime is refreshed: often enough to be useful,
 // rarely enough that status writes do not trigger reconciles in a loop.
 constexpr std::chrono::minutes kProbeTimeRefresh{5};
+// How often a reachable FATE-Flow is probed again, so an outage shows within this bound (a probe
+// that finds nothing new writes nothing).
+constexpr std::chrono::seconds kReprobeEvery{30};
 
 void setCondition(api::FLClusterStatus& status, std::string_view type, bool value,
                   std::string reason, std::string message, std::int64_t generation,
@@ -314,7 +317,7 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileFate(Pass& pass) {
   if (probe.reachable) {  // what an outage set goes; a periodic probe notices the next one
     removeIfReason(pass.status, ct::kStalled, kReason);
     removeIfReason(pass.status, ct::kReconciling, kReason);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(kProbeTimeRefresh);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(kReprobeEvery);
   }
   const auto verdict = judgeUnreachable(downSince, pass.now, options_.peerStallAfter);
   const auto error = "FATE-Flow " + url + " unreachable: " + probe.message;

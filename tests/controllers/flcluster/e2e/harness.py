@@ -284,17 +284,18 @@ def server_pods(namespace):
 class FateFlowDouble:
     """The FATE-Flow double (tests/doubles/fateflow) as a separate process."""
 
-    def __init__(self, workdir, version):
-        port_file = os.path.join(workdir, "fateflow.port")
+    def __init__(self, workdir, version, port=0):
+        port_file = os.path.join(workdir, f"fateflow-{time.monotonic_ns()}.port")
         self.log_file = open(os.path.join(workdir, "fateflow.log"), "ab")
         self.proc = subprocess.Popen([sys.executable, os.path.join(SOURCE, "tests/doubles/fateflow/fateflow_double.py"),
-                                      "--port", "0", "--port-file", port_file,
+                                      "--port", str(port), "--port-file", port_file,
                                       "--state-dir", os.path.join(workdir, "fateflow-state"),
                                       "--fate-version", version],
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
         wait_for("fateflow double port", lambda: os.path.exists(port_file) and open(port_file).read().strip(), 20)
         with open(port_file) as f:
-            self.url = f"http://127.0.0.1:{int(f.read())}"
+            self.port = int(f.read())
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
         self.proc.terminate()

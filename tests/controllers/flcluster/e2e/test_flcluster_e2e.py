@@ -337,3 +337,41 @@ def test_fate_flow_version_is_reported(env, tmp_path):
         assert h.condition(obj, "Ready")["status"] == "True"
     finally:
         flow.stop()
+
+
+def test_unreachable_fate_flow_is_reconciling_then_stalled_then_recovers(env, tmp_path):
+    flow = h.FateFlowDouble(str(tmp_path), "1.6.1")
+    try:
+        env.operator("--peer-stall-after-s=10")
+        h.apply({"apiVersion": "federatedlearning.dev/v1alpha1", "kind": "FLCluster",
+                 "metadata": {"name": "q", "namespace": env.ns.name},
+                 "spec": {"partyId": 10000, "fate": {"version": "1.6.1", "flow": {"url": flow.url}}}})
+
+        def ready():
+            obj = h.get_cluster(env.ns.name, "q")
+            c = h.condition(obj, "Ready")
+            return obj if c and c["status"] == "True" else None
+
+        h.wait_for("Ready", ready, 60)
+        port = flow.port
+        flow.stop()
+        h.kubectl("annotate", "flcluster", "q", "-n", env.ns.name, "test/poke=1")  # or the 30 s re-probe
+
+        def condition_reason(type_, reason):
+            obj = h.get_cluster(env.ns.name, "q")
+            c = h.condition(obj, type_)
+            return obj if c and c["status"] == "True" and c["reason"] == reason else None
+
+        obj = h.wait_for("Reconciling/FateFlowUnreachable",
+                         lambda: condition_reason("Reconciling", "FateFlowUnreachable"), 40)
+        assert h.condition(obj, "FateFlowReachable")["status"] == "False"
+        assert h.condition(obj, "Ready")["status"] == "False"
+        obj = h.wait_for("Stalled/FateFlowUnreachable",
+                         lambda: condition_reason("Stalled", "FateFlowUnreachable"), 40)
+        assert flow.url in h.condition(obj, "Stalled")["message"]
+
+        flow = h.FateFlowDouble(str(tmp_path), "1.6.1", port=port)
+        obj = h.wait_for("Ready again", ready, 90)  # the next retry is at most 60 s away
+        assert h.condition(obj, "Stalled") is None and h.condition(obj, "Reconciling") is None
+    finally:
+        flow.stop()
