@@ -6,6 +6,7 @@
 #include <set>
 #include <vector>
 
+#include "flop/api/names.hpp"
 #include "flop/error.hpp"
 
 namespace flop::model {
@@ -145,23 +146,16 @@ int64_t MigrateRequest::newPartyId(const std::string& roleName, int64_t oldId) c
 std::string MigrateRequest::newModelId() const { return genModelId(migrateRole); }
 
 std::string genModelId(const Json& roles) {
-  if (!roles.is_object() || roles.empty()) return "all#model";
-  std::vector<std::string> names;
-  for (auto it = roles.begin(); it != roles.end(); ++it) names.push_back(it.key());
-  std::sort(names.begin(), names.end());
-  std::string out;
-  for (const auto& name : names) {
-    std::set<int64_t> ids;
-    for (const auto& id : roles[name]) ids.insert(id.get<int64_t>());
-    std::string part = name + "-";
-    bool first = true;
-    for (auto id : ids) {
-      part += (first ? "" : "_") + std::to_string(id);
-      first = false;
+  // The rule itself is the API library's (the operator uses it too); this only adapts the conf's
+  // JSON role map (ids already checked to be integers by parseMigrateRequest).
+  api::RoleMap map;
+  if (roles.is_object()) {
+    for (auto it = roles.begin(); it != roles.end(); ++it) {
+      auto& ids = map[it.key()];
+      for (const auto& id : it.value()) ids.push_back(id.get<int64_t>());
     }
-    out += part + "#";
   }
-  return out + "model";
+  return api::fate_model_id(map);
 }
 
 std::string generateJobId() {

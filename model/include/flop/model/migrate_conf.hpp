@@ -31,7 +31,8 @@ struct MigrateRequest {
 // for "no need to migrate" (migrate_role equal to role).
 MigrateRequest parseMigrateRequest(const std::string& text, const std::string& where);
 
-// FATE's gen_model_id: roles sorted, ids sorted numerically and de-duplicated, '#'-joined.
+// FATE's gen_model_id (flop::api::fate_model_id) of a conf's role map: roles sorted, ids sorted
+// numerically and de-duplicated, '#'-joined.
 std::string genModelId(const Json& roles);
 
 // A FATE-style job id: %Y%m%d%H%M%S%f followed by a counter digit.
