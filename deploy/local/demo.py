@@ -109,7 +109,7 @@ def migration_demo(namespace, workdir, case_dir):
     example set to FATE's case (its model, version and unified version)."""
     with open(os.path.join(case_dir, "migrate_conf.json")) as f:
         conf = json.load(f)
-    sources = load("flcluster-source-parties.yaml")
+    sources = load("flcluster-party-9999.yaml") + load("flcluster-party-10000.yaml")
     stores = {c["spec"]["partyId"]: os.path.join(workdir, "stores", c["metadata"]["name"])
               for c in sources}
     for store in stores.values():
@@ -171,7 +171,8 @@ def main():
     group = next(c for c in clusters if c["spec"].get("mindspore"))
     h.kubectl("apply", "-f", "-", input_text=json.dumps(
         {"apiVersion": "v1", "kind": "List", "items": volumes_for(group, servers["replicas"] * 2)}))
-    objects = point_at_doubles(clusters + load("federatedjob.yaml") + migration, flow_urls,
+    objects = point_at_doubles(clusters + load("federatedjob.yaml") +
+                               load("federatedjob-mindspore.yaml") + migration, flow_urls,
                                scheduler.url)
     h.kubectl("apply", "-n", args.namespace, "-f", "-", input_text=json.dumps(
         {"apiVersion": "v1", "kind": "List", "items": objects}))

@@ -104,10 +104,10 @@ class FakeCluster {
 
  private:
   void refill(kube::Store& store, const std::string& apiPrefix, const std::string& plural) {
-    std::vector<kube::ObjectPtr> items;
+    std::vector<kube::CompactPtr> items;
     for (const auto& [path, object] : objects_) {
       if (path.rfind(apiPrefix, 0) == 0 && path.find("/" + plural + "/") != std::string::npos) {
-        items.push_back(std::make_shared<const Json>(object));
+        items.push_back(kube::compact(object));
       }
     }
     store.replace("", std::move(items));
