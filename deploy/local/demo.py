@@ -141,7 +141,8 @@ def main():
     parser.add_argument("--testdata", default=os.environ.get(
         "FLOP_TESTDATA_DIR", os.path.join(ROOT, "../shared/testdata")))
     args = parser.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
+    shutil.rmtree(args.workdir, ignore_errors=True)  # fresh peers: no models from an earlier run
+    os.makedirs(args.workdir)
     os.environ["FLOP_FL_MODEL"] = os.path.abspath(args.fl_model)  # the doubles verify imports
 
     clusters = load("flcluster.yaml") + load("flcluster-party-100.yaml")
