@@ -145,7 +145,15 @@ def test_rank_zero_on_a_high_ordinal_is_refused(env):
         stalled = h.condition(h.get_cluster(env.ns.name, "y"), "Stalled")
         return stalled if stalled and stalled["reason"] == "ScaleInRefused" else None
 
-    stalled = h.wait_for("ScaleInRefused", refused, 60)
+    try:
+        stalled = h.wait_for("ScaleInRefused", refused, 60)
+    except AssertionError as err:  # say what the operator did instead
+        obj = h.get_cluster(env.ns.name, "y")
+        counts = [line for line in env.op.metrics().splitlines()
+                  if line.startswith(("controller_runtime_reconcile_total", "workqueue_depth"))]
+        raise AssertionError(f"{err}\nspec {obj['spec']['mindspore']['servers']}, generation "
+                             f"{obj['metadata']['generation']}\nstatus {json.dumps(obj.get('status'))}\n"
+                             f"scheduler {env.sched.side('status')}\n" + "\n".join(counts)) from None
     assert "y-server-2 holds rank 0" in stalled["message"]
     assert env.sched.calls("/scalein") == []
     assert len(h.server_pods(env.ns.name)) == 3
