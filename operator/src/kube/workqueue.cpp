@@ -59,8 +59,7 @@ void WorkQueue::addLocked(const std::string& key) {
   if (shuttingDown_) return;
   if (dirty_.count(key)) return;  // already queued (or re-queued while processing)
   metrics_->added();
-  dirty_.insert(key);
-  addedAt_.emplace(key, Clock::now());
+  dirty_.emplace(key, Clock::now());
   if (processing_.count(key)) return;  // done() will queue it
   queue_.push_back(key);
   metrics_->depth(static_cast<long>(queue_.size()));
@@ -127,13 +126,12 @@ std::optional<std::string> WorkQueue::get() {
   std::string key = std::move(queue_.front());
   queue_.pop_front();
   metrics_->depth(static_cast<long>(queue_.size()));
-  dirty_.erase(key);
-  processing_.insert(key);
   auto now = Clock::now();
-  if (auto it = addedAt_.find(key); it != addedAt_.end()) {
+  if (auto it = dirty_.find(key); it != dirty_.end()) {
     metrics_->queueLatency(duration<double>(now - it->second).count());
-    addedAt_.erase(it);
+    dirty_.erase(it);
   }
+  processing_.insert(key);
   startedAt_[key] = now;
   return key;
 }

@@ -107,9 +107,10 @@ class WorkQueue {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
-  std::unordered_set<std::string> dirty_;
+  // Keys waiting to be processed (queued, or re-queued while processing), with when they were
+  // added (workqueue_queue_duration_seconds).
+  std::unordered_map<std::string, Clock::time_point> dirty_;
   std::unordered_set<std::string> processing_;
-  std::unordered_map<std::string, Clock::time_point> addedAt_;
   std::unordered_map<std::string, Clock::time_point> startedAt_;
   std::multimap<Clock::time_point, std::string> delayed_;
   std::unordered_map<std::string, Clock::time_point> delayedAt_;  // earliest per key
