@@ -10,7 +10,8 @@
 namespace flop::kube {
 
 using Json = nlohmann::json;
-// Cached objects are shared, immutable snapshots: readers never copy, writers replace.
+// Objects handed to handlers and readers are shared, immutable snapshots: never modified in
+// place (stores keep their own compact copy, see compact_object.hpp).
 using ObjectPtr = std::shared_ptr<const Json>;
 
 std::string nameOf(const Json& object);
