@@ -86,8 +86,12 @@ struct Run {
 };
 
 Run fetch(const std::string& url, const std::string& sha256, const fs::path& output) {
-  const std::string cmd = std::string(FL_MODEL_BINARY) + " fetch '" + url + "' --sha256 " + sha256 +
-                          " --output '" + output.string() + "' 2>/dev/null";
+  std::string cmd = std::string(FL_MODEL_BINARY) + " fetch '" + url + "' --sha256 " + sha256 +
+                    " --output '" + output.string() + "' 2>/dev/null";
+#ifdef FL_MODEL_TSAN_SUPPRESSIONS
+  // TSan builds: cpprest's exception hand-over is reported through uninstrumented code.
+  cmd = "TSAN_OPTIONS=\"$TSAN_OPTIONS suppressions=" FL_MODEL_TSAN_SUPPRESSIONS "\" " + cmd;
+#endif
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
