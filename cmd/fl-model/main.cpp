@@ -39,12 +39,14 @@ constexpr const char* kUsageText = R"(usage:
                    [--format zip|dir] [--compat 1.5|1.9] [--version NEW_VERSION]
   fl-model pack DIR --out ZIP
   fl-model unpack ZIP --out DIR
-  fl-model import --flow URL -c IMPORT_CONF [--auth-file FILE]
-  fl-model fetch URL --sha256 HEX --output FILE
+  fl-model import --flow URL -c IMPORT_CONF [--auth-dir DIR]
+  fl-model fetch (URL | --url-env VAR) --sha256 HEX --output FILE
 limits (any command reading an archive):
   --max-entries N  --max-total-bytes N  --max-entry-bytes N  --max-ratio R
-MODEL is a model version directory or an export zip. Authorization for import comes from
-$FL_MODEL_AUTHORIZATION or --auth-file, never from the command line.
+MODEL is a model version directory or an export zip. FATE-Flow credentials for import (its
+http_app_key/http_secret_key; requests are then signed) come from $FL_MODEL_APP_KEY and
+$FL_MODEL_APP_SECRET or from the files appKey and appSecret in --auth-dir (a mounted Secret),
+never from the command line. fetch --url-env reads the URL (which may be pre-signed) from VAR.
 )";
 
 struct UsageError : std::runtime_error {
@@ -221,25 +223,57 @@ int cmdUnpack(const Args& a) {
   return printPacked(flop::model::unpackArchive(a.positional[0], need(a, "--out"), limitsFrom(a)));
 }
 
+std::string trimmedLine(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// FATE-Flow's app key and secret: both from the environment, or both from --auth-dir.
+std::optional<flop::api::FateAppCredentials> importCredentials(const Args& a) {
+  flop::api::FateAppCredentials c;
+  if (auto dir = opt(a, "--auth-dir")) {
+    for (auto [file, value] : {std::pair{"appKey", &c.app_key}, {"appSecret", &c.app_secret}}) {
+      const fs::path path = fs::path(*dir) / file;
+      if (!fs::is_regular_file(path)) {
+        throw flop::InvalidInput("--auth-dir", path.string() + " does not exist");
+      }
+      *value = trimmedLine(readText(path.string()));
+    }
+  } else {
+    const char* key = std::getenv("FL_MODEL_APP_KEY");
+    const char* secret = std::getenv("FL_MODEL_APP_SECRET");
+    if (key && *key) c.app_key = key;
+    if (secret && *secret) c.app_secret = secret;
+    if (c.app_key.empty() && c.app_secret.empty()) return std::nullopt;
+  }
+  if (c.app_key.empty() || c.app_secret.empty()) {
+    throw flop::InvalidInput("FATE-Flow credentials", "need both the app key and the app secret");
+  }
+  return c;
+}
+
 int cmdImport(const Args& a) {
-  allowOnly(a, {"--flow", "--conf", "--auth-file"}, 0);
+  allowOnly(a, {"--flow", "--conf", "--auth-dir"}, 0);
   const auto confPath = need(a, "--conf");
   const auto conf = flop::model::parseImportConf(readText(confPath), confPath);
-  std::optional<std::string> auth;
-  if (const char* env = std::getenv("FL_MODEL_AUTHORIZATION"); env && *env) auth = env;
-  if (auto file = opt(a, "--auth-file")) {
-    auth = readText(*file);
-    while (!auth->empty() && (auth->back() == '\n' || auth->back() == '\r')) auth->pop_back();
-  }
+  const auto credentials = importCredentials(a);
   const auto transport = flop::model::makeCliTransport();
-  const auto r = flop::model::importModel(*transport, need(a, "--flow"), conf, auth);
+  const auto r = flop::model::importModel(*transport, need(a, "--flow"), conf, credentials);
   print(r.body);
   return r.ok() ? kOk : kFailed;
 }
 
 int cmdFetch(const Args& a) {
-  allowOnly(a, {"--sha256", "--output"}, 1);
-  const auto url = a.positional[0];
+  std::string url;
+  if (auto var = opt(a, "--url-env")) {
+    allowOnly(a, {"--sha256", "--output", "--url-env"}, 0);
+    const char* value = std::getenv(var->c_str());
+    if (!value || !*value) throw UsageError("--url-env " + *var + ": the variable is not set");
+    url = value;
+  } else {
+    allowOnly(a, {"--sha256", "--output"}, 1);
+    url = a.positional[0];
+  }
   const auto sha256 = need(a, "--sha256");
   const auto output = need(a, "--output");
   Json data = Json::object();

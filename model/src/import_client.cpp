@@ -56,26 +56,28 @@ bool ImportResult::ok() const {
 }
 
 ImportResult importModel(http::Transport& transport, const std::string& flowUrl,
-                         const ImportConf& conf, const std::optional<std::string>& authorization) {
+                         const ImportConf& conf,
+                         const std::optional<api::FateAppCredentials>& credentials) {
   std::ifstream in(conf.file, std::ios::binary);
   if (!in) throw InvalidInput(conf.file.string(), "cannot open for reading");
   std::ostringstream data;
   data << in.rdbuf();
   const std::string fileBytes = std::move(data).str();
 
+  api::FateFormFields form = {{"role", conf.role},
+                              {"party_id", std::to_string(conf.partyId)},
+                              {"model_id", conf.modelId},
+                              {"model_version", conf.modelVersion}};
+  if (conf.forceUpdate) form.emplace_back("force_update", *conf.forceUpdate ? "1" : "0");
+  form.emplace_back("hash", sha256Hex(fileBytes));
+
   std::random_device rd;
   const std::string boundary = "----flmodel" + std::to_string(rd()) + std::to_string(rd());
   std::string body;
-  auto field = [&](const std::string& name, const std::string& value) {
+  for (const auto& [name, value] : form) {
     body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
             value + "\r\n";
-  };
-  field("role", conf.role);
-  field("party_id", std::to_string(conf.partyId));
-  field("model_id", conf.modelId);
-  field("model_version", conf.modelVersion);
-  if (conf.forceUpdate) field("force_update", *conf.forceUpdate ? "1" : "0");
-  field("hash", sha256Hex(fileBytes));
+  }
   body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
           conf.file.filename().string() + "\"\r\nContent-Type: application/zip\r\n\r\n";
   body += fileBytes;
@@ -87,7 +89,13 @@ ImportResult importModel(http::Transport& transport, const std::string& flowUrl,
   while (!base.empty() && base.back() == '/') base.pop_back();
   req.url = base + "/v1/model/import";
   req.headers["content-type"] = "multipart/form-data; boundary=" + boundary;
-  if (authorization) req.headers["authorization"] = *authorization;
+  if (credentials) {
+    for (auto& [name, value] :
+         api::fate_auth_headers(*credentials, req.url, "", form, std::chrono::system_clock::now(),
+                                api::fate_auth_nonce())) {
+      req.headers[name] = value;
+    }
+  }
   req.body = std::move(body);
   req.timeout = std::chrono::milliseconds(300'000);
 

@@ -4,6 +4,7 @@
 
 #include "flop/error.hpp"
 #include "flop/http/transport.hpp"
+#include "flop/model/digest.hpp"
 #include "flop/model/import_client.hpp"
 #include "flop/model/migrate_conf.hpp"
 #include "flop/model/party_rename.hpp"
@@ -169,11 +170,24 @@ TEST(Import, PostsMultipartWithConfFieldsAndFile) {
   const auto conf = parseImportConf(testing::readFile(dir.path() / "import_model.json"),
                                     dir.path() / "import_model.json");
   RecordingTransport t;
-  const auto r = importModel(t, "http://flow:9380/", conf, std::string("Bearer x"));
+  const auto r = importModel(t, "http://flow:9380/", conf, api::FateAppCredentials{"app", "s3"});
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(t.last.method, "POST");
   EXPECT_EQ(t.last.url, "http://flow:9380/v1/model/import");
-  EXPECT_EQ(t.last.headers["authorization"], "Bearer x");
+  // Signed as FATE-Flow recomputes it: the form fields (not the file) are part of the signature.
+  const api::FateSignedParts signedParts{t.last.headers["timestamp"],
+                                         t.last.headers["nonce"],
+                                         "/v1/model/import",
+                                         "",
+                                         {{"role", "guest"},
+                                          {"party_id", "99"},
+                                          {"model_id", "a#model"},
+                                          {"model_version", "v1"},
+                                          {"force_update", "1"},
+                                          {"hash", sha256Hex("ZIPBYTES")}}};
+  EXPECT_EQ(t.last.headers["app_key"], "app");
+  EXPECT_EQ(t.last.headers["signature"], api::fate_signature("s3", "app", signedParts));
+  EXPECT_EQ(t.last.headers.count("authorization"), 0u);
   EXPECT_NE(t.last.headers["content-type"].find("multipart/form-data; boundary="),
             std::string::npos);
   for (const char* part :
@@ -184,6 +198,7 @@ TEST(Import, PostsMultipartWithConfFieldsAndFile) {
   }
   t.reply = {409, {}, R"({"retcode": 409, "retmsg": "exists"})"};
   EXPECT_FALSE(importModel(t, "http://flow:9380", conf, std::nullopt).ok());
+  EXPECT_EQ(t.last.headers.count("signature"), 0u);  // no credentials, no FATE auth headers
 }
 
 }  // namespace

@@ -12,8 +12,9 @@ using json = nlohmann::json;
 
 constexpr std::string_view kContainerName = "fl-model";
 constexpr std::string_view kResultFileEnv = "FL_MODEL_RESULT_FILE";
-constexpr std::string_view kAuthorizationEnv = "FL_MODEL_AUTHORIZATION";
-constexpr std::string_view kAuthorizationKey = "authorization";
+// FATE-Flow's app key and secret: the FLCluster's auth Secret keys and fl-model's env names.
+constexpr std::pair<std::string_view, std::string_view> kCredentialEnv[] = {
+    {"appKey", "FL_MODEL_APP_KEY"}, {"appSecret", "FL_MODEL_APP_SECRET"}};
 
 bool isHttpUrl(std::string_view url) {
   return url.starts_with("http://") || url.starts_with("https://");
@@ -237,7 +238,7 @@ json buildTransferJob(const MigrationJobContext& context, const PartyMigration& 
   // The URL may be pre-signed (a credential): it travels in env, not argv.
   json job = jobSkeleton(context, party, Step::Transfer, attempt,
                          json::array({"fetch", "--url-env", "FL_MODEL_SOURCE_URL", "--sha256",
-                                      url.sha256, "--out", out}));
+                                      url.sha256, "--output", out}));
   container(job)["env"].push_back({{"name", "FL_MODEL_SOURCE_URL"}, {"value", url.url}});
   return job;
 }
@@ -268,16 +269,16 @@ json buildImportJob(const MigrationJobContext& context, const PartyMigration& pa
       json::array({"import", "--flow", target.flowUrl, "-c", importConfPath(context, party)}));
   if (!target.authSecretName) return job;
   const std::string& secret = *target.authSecretName;
-  // fl-model reads the Authorization header value from its env or from --auth-file.
+  // fl-model signs the import with the app key and secret from its env or from --auth-dir.
   if (target.authMode == ImportTarget::AuthMode::Env) {
-    container(job)["env"].push_back(
-        {{"name", kAuthorizationEnv},
-         {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", kAuthorizationKey}}}}}});
+    for (const auto& [key, env] : kCredentialEnv) {
+      container(job)["env"].push_back(
+          {{"name", env}, {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", key}}}}}});
+    }
     return job;
   }
-  container(job)["args"].push_back("--auth-file");
-  container(job)["args"].push_back(std::string(paths::kFlowAuth) + "/" +
-                                   std::string(kAuthorizationKey));
+  container(job)["args"].push_back("--auth-dir");
+  container(job)["args"].push_back(std::string(paths::kFlowAuth));
   container(job)["volumeMounts"].push_back(
       {{"name", "flow-auth"}, {"mountPath", paths::kFlowAuth}, {"readOnly", true}});
   volumes(job).push_back(

@@ -74,6 +74,27 @@ void expectCommonJobShape(const json& job, Step step, int attempt) {
   EXPECT_EQ(pod["volumes"][0]["persistentVolumeClaim"]["claimName"], "migration-workspace");
 }
 
+TEST(TransferJob, FetchesAUrlSourceWithTheUrlInEnvNeverArgv) {
+  const std::string sha(64, 'a');
+  const std::string url = "https://models.example.com/guest.zip?X-Signature=secret";
+  const json job = buildTransferJob(seedContext(), kGuest, 1, UrlSource{url, sha});
+  expectCommonJobShape(job, Step::Transfer, 1);
+  // fl-model fetch (URL | --url-env VAR) --sha256 HEX --output FILE
+  EXPECT_EQ(container(job)["args"],
+            json::array({"fetch", "--url-env", "FL_MODEL_SOURCE_URL", "--sha256", sha, "--output",
+                         "/workspace/guest#9999#arbiter-10000#guest-9999#host-10000#model_"
+                         "202006171904247702041.zip"}));
+  bool urlInEnv = false;
+  for (const auto& env : container(job)["env"]) {
+    urlInEnv |= env["name"] == "FL_MODEL_SOURCE_URL" && env["value"] == url;
+  }
+  EXPECT_TRUE(urlInEnv);
+  EXPECT_EQ(container(job)["args"].dump().find("X-Signature"), std::string::npos);
+  EXPECT_THROW(buildTransferJob(seedContext(), kGuest, 1, UrlSource{url, "ABC"}), InvalidInput);
+  EXPECT_THROW(buildTransferJob(seedContext(), kGuest, 1, UrlSource{"ftp://x/y.zip", sha}),
+               InvalidInput);
+}
+
 TEST(TransferJob, PacksTheSourceCopyFromTheModelStoreReadOnly) {
   const json job =
       buildTransferJob(seedContext(), kGuest, 1,
@@ -137,23 +158,26 @@ TEST(ImportJob, CredentialsComeFromTheSecretNeverArgv) {
             json::array({"import", "--flow", "http://fateflow.party-99:9380", "-c",
                          "/workspace/guest#99#arbiter-100#guest-99#host-100#model_"
                          "202311221053219843970.import_model.json"}));
-  int secretRefs = 0;
+  std::map<std::string, std::string> secretKeyByEnv;
   for (const auto& env : container(job)["env"]) {
     if (env.contains("valueFrom")) {
-      EXPECT_EQ(env["name"], "FL_MODEL_AUTHORIZATION");
       EXPECT_EQ(env["valueFrom"]["secretKeyRef"]["name"], "flow-auth");
-      EXPECT_EQ(env["valueFrom"]["secretKeyRef"]["key"], "authorization");
-      ++secretRefs;
+      secretKeyByEnv[env["name"]] = env["valueFrom"]["secretKeyRef"]["key"];
     }
   }
-  EXPECT_EQ(secretRefs, 1);
+  // The FLCluster's authSecretRef keys, in the env names fl-model import reads.
+  EXPECT_EQ(secretKeyByEnv,
+            (std::map<std::string, std::string>{{"FL_MODEL_APP_KEY", "appKey"},
+                                                {"FL_MODEL_APP_SECRET", "appSecret"}}));
 
   target.authMode = ImportTarget::AuthMode::File;
   job = buildImportJob(seedContext(), kGuest, 1, target);
   EXPECT_EQ(container(job)["volumeMounts"].back()["mountPath"], "/var/run/secrets/fate-flow");
   EXPECT_EQ(container(job)["volumeMounts"].back()["readOnly"], true);
   EXPECT_EQ(job["spec"]["template"]["spec"]["volumes"].back()["secret"]["secretName"], "flow-auth");
-  EXPECT_EQ(container(job)["args"].back(), "/var/run/secrets/fate-flow/authorization");
+  const auto& args = container(job)["args"];
+  EXPECT_EQ(args[args.size() - 2], "--auth-dir");
+  EXPECT_EQ(args.back(), "/var/run/secrets/fate-flow");
   EXPECT_EQ(container(job)["args"].dump().find("flow-auth"), std::string::npos);
 }
 

@@ -45,7 +45,9 @@ std::string readFile(const fs::path& path) {
 // The FATE-Flow double as a child process of this test (stopped by its pid).
 class FateFlowDouble {
  public:
-  explicit FateFlowDouble(const fs::path& stateDir) {
+  // With FATE-Flow client authentication on: unsigned requests get retcode 109.
+  FateFlowDouble(const fs::path& stateDir, const std::string& appKey,
+                 const std::string& appSecret) {
     const fs::path portFile = stateDir / "port";
     const std::string script =
         std::string(FLOP_SOURCE_DIR) + "/tests/doubles/fateflow/fateflow_double.py";
@@ -53,8 +55,8 @@ class FateFlowDouble {
     if (pid_ == 0) {
       setenv("FLOP_FL_MODEL", FLOP_FL_MODEL_BINARY, 1);  // the double verifies every upload
       execlp("python3", "python3", script.c_str(), "--port", "0", "--port-file", portFile.c_str(),
-             "--state-dir", stateDir.c_str(), "--fate-version", "1.11.1",
-             static_cast<char*>(nullptr));
+             "--state-dir", stateDir.c_str(), "--fate-version", "1.11.1", "--app-key",
+             appKey.c_str(), "--app-secret", appSecret.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 100 && port_.empty(); ++i) {
@@ -83,9 +85,48 @@ class FateFlowDouble {
   std::string port_;
 };
 
+// A plain HTTP server for one directory (the arbiter's model is "at a URL" in this test).
+class StaticServer {
+ public:
+  explicit StaticServer(const fs::path& dir) {
+    const fs::path portFile = dir.parent_path() / "static.port";
+    const std::string script =
+        "import functools,http.server,sys\n"
+        "h=functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1])\n"
+        "s=http.server.ThreadingHTTPServer(('127.0.0.1',0),h)\n"
+        "open(sys.argv[2]+'.tmp','w').write(str(s.server_address[1]))\n"
+        "import os; os.replace(sys.argv[2]+'.tmp',sys.argv[2])\n"
+        "s.serve_forever()\n";
+    pid_ = fork();
+    if (pid_ == 0) {
+      execlp("python3", "python3", "-c", script.c_str(), dir.c_str(), portFile.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 100 && port_.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      port_ = readFile(portFile);
+    }
+  }
+  ~StaticServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string url(const std::string& file) const {
+    return "http://127.0.0.1:" + port_ + "/" + file;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string port_;
+};
+
 Json flcluster(const std::string& name, std::int64_t partyId, const std::string& flowUrl,
                bool withStore) {
-  Json fate = {{"version", "1.11.4"}, {"flow", {{"url", flowUrl}}}};
+  Json fate = {{"version", "1.11.4"},
+               {"flow", {{"url", flowUrl}, {"authSecretRef", {{"name", "flow-auth"}}}}}};
   if (withStore) {
     fate["modelStore"] = {{"claimName", name + "-data"}, {"path", "fateflow/model_local_cache"}};
   }
@@ -96,8 +137,9 @@ Json flcluster(const std::string& name, std::int64_t partyId, const std::string&
           {"status", {{"fate", {{"detectedVersion", "1.11.4"}}}}}};
 }
 
-// The case's migrate_model.json as a ModelMigration, key by key.
-Json migrationFromConf(const Json& conf) {
+// The case's migrate_model.json as a ModelMigration, key by key; the arbiter's copy comes from
+// `arbiterSource` (a URL source), the others from their parties' model stores.
+Json migrationFromConf(const Json& conf, const Json& arbiterSource) {
   Json spec = {
       {"modelId", conf["model_id"]},
       {"modelVersion", conf["model_version"]},
@@ -112,7 +154,7 @@ Json migrationFromConf(const Json& conf) {
       {"sources",
        {{{"role", "guest"}, {"partyId", 9999}, {"clusterRef", {{"name", "party-9999"}}}},
         {{"role", "host"}, {"partyId", 10000}, {"clusterRef", {{"name", "party-10000"}}}},
-        {{"role", "arbiter"}, {"partyId", 10000}, {"clusterRef", {{"name", "party-10000"}}}}}},
+        arbiterSource}},
       {"targets",
        {{{"role", "guest"}, {"partyId", 99}, {"clusterRef", {{"name", "party-99"}}}},
         {{"role", "host"}, {"partyId", 100}, {"clusterRef", {{"name", "party-100"}}}},
@@ -176,16 +218,38 @@ TEST(JobsReallyWork, SeedMigrationJobsRunLocallyAndImportIntoFateFlow) {
   };
   const std::string sourcesBefore = sourceStores();
 
+  // The arbiter's model is published as an export zip at a URL with its sha256.
+  fs::create_directories(root / "served");
+  const Json packed = runFlModel({"pack",
+                                  (pvcs / "party-10000-data/fateflow/model_local_cache" /
+                                   ("arbiter#10000#" + conf["model_id"].get<std::string>()) /
+                                   conf["model_version"].get<std::string>())
+                                      .string(),
+                                  "--out", (root / "served/arbiter.zip").string()});
+  ASSERT_EQ(packed["exit"], 0) << packed.dump();
+  StaticServer modelServer(root / "served");
+  const Json arbiterSource = {{"role", "arbiter"},
+                              {"partyId", 10000},
+                              {"url", modelServer.url("arbiter.zip")},
+                              {"sha256", packed["data"]["sha256"]}};
+
+  // FATE-Flow with client authentication; the targets' FLClusters name the credentials Secret.
   fs::create_directories(root / "double");
-  FateFlowDouble flow(root / "double");
+  FateFlowDouble flow(root / "double", "fl-operator", "s3cret-value");
   ASSERT_TRUE(flow.up()) << "FATE-Flow double did not start";
+  ASSERT_EQ(flow.get("/v1/version/get")["retcode"], 109) << "the double must refuse unsigned calls";
 
   FakeCluster cluster;
   cluster.put(kFLClusters, flcluster("party-9999", 9999, flow.url(), true));
   cluster.put(kFLClusters, flcluster("party-10000", 10000, flow.url(), true));
   cluster.put(kFLClusters, flcluster("party-99", 99, flow.url(), false));
   cluster.put(kFLClusters, flcluster("party-100", 100, flow.url(), false));
-  cluster.put(kModelMigrations, migrationFromConf(conf));
+  cluster.put(kube::resources::secrets,
+              {{"apiVersion", "v1"},
+               {"kind", "Secret"},
+               {"metadata", {{"name", "flow-auth"}, {"namespace", kNs}}},
+               {"data", {{"appKey", "Zmwtb3BlcmF0b3I="}, {"appSecret", "czNjcmV0LXZhbHVl"}}}});
+  cluster.put(kModelMigrations, migrationFromConf(conf, arbiterSource));
 
   ReconcilerOptions options;
   options.maxAttempts = 1;

@@ -2,8 +2,9 @@
 // Runs a Job spec the operator created on this machine instead of a kubelet: every volume
 // mount becomes a host directory (PVCs under one root, keyed by claim name and subPath;
 // ConfigMaps written out from the fake API server; emptyDirs fresh), container paths in the
-// args and env values are rewritten to those directories, and the container's exact
-// command/args/env are executed. The termination message file is read back like a kubelet.
+// args and env values are rewritten to those directories, env from secretKeyRef is read from
+// the fake API server's Secrets, and the container's exact command/args/env are executed. The
+// termination message file is read back like a kubelet.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
 #include "fake_cluster.hpp"
@@ -93,11 +95,17 @@ class LocalJobRunner {
     std::vector<std::string> env{"PATH=" + binDir_.string() + ":/usr/bin:/bin",
                                  "HOME=" + jobDir.string()};
     for (const auto& var : container.value("env", nlohmann::json::array())) {
-      if (!var.contains("value")) {
-        throw Error("Job " + name + ": env " + var["name"].get<std::string>() +
-                    " needs a Secret, not available locally");
+      const std::string varName = var["name"];
+      if (var.contains("value")) {
+        env.push_back(varName + "=" + rewrite(var["value"]));
+        continue;
       }
-      env.push_back(var["name"].get<std::string>() + "=" + rewrite(var["value"]));
+      const auto& ref = var["valueFrom"].at("secretKeyRef");
+      const auto secret = cluster.get(kube::resources::secrets, ns, ref["name"]);
+      if (!secret || !secret->contains("data") || !(*secret)["data"].contains(ref["key"])) {
+        throw Error("Job " + name + ": env " + varName + " refers to a missing Secret key");
+      }
+      env.push_back(varName + "=" + base64Decode((*secret)["data"][ref["key"].get<std::string>()]));
     }
 
     LocalRun run;
@@ -111,6 +119,17 @@ class LocalJobRunner {
   }
 
  private:
+  static std::string base64Decode(const std::string& text) {
+    std::string out(text.size() / 4 * 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(text.data()),
+                                  static_cast<int>(text.size()));
+    if (n < 0) throw Error("Secret data is not base64");
+    out.resize(static_cast<std::size_t>(n));
+    for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) out.pop_back();
+    return out;
+  }
+
   static const nlohmann::json& findVolume(const nlohmann::json& pod, const nlohmann::json& name) {
     for (const auto& volume : pod["volumes"]) {
       if (volume["name"] == name) return volume;

@@ -10,6 +10,8 @@
 #include "flop/http/transport.hpp"
 #include "flop/model/pyjson.hpp"
 
+#include "flop/api/fate_auth.hpp"
+
 namespace flop::model {
 
 struct ImportConf {
@@ -30,9 +32,12 @@ struct ImportResult {
   bool ok() const;
 };
 
-// `authorization` (from env or a file, never argv) goes into the Authorization header.
+// With `credentials` (FATE-Flow's http_app_key/http_secret_key; from env or a mounted Secret,
+// never argv) the request carries FATE-Flow's TIMESTAMP/NONCE/APP_KEY/SIGNATURE headers, the
+// form fields signed as FATE-Flow 1.7+ checks them.
 ImportResult importModel(http::Transport& transport, const std::string& flowUrl,
-                         const ImportConf& conf, const std::optional<std::string>& authorization);
+                         const ImportConf& conf,
+                         const std::optional<api::FateAppCredentials>& credentials);
 
 // The concrete transport the CLI uses (cpprestsdk).
 std::unique_ptr<http::Transport> makeCliTransport();
