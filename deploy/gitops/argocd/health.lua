@@ -3,10 +3,10 @@
 -- Installed under argocd-cm keys resource.customizations.health.federatedlearning.dev_<Kind>
 -- (argocd-cm.yaml in this directory is generated from this file). The mapping follows kstatus:
 --   no status / observedGeneration behind metadata.generation -> Progressing
---   FederatedJob Failed=True -> Degraded (terminal; Succeeded is Healthy once Ready=True, i.e.
---   after publishing)
---   ModelMigration Failed=True (or phase Failed) -> Degraded (terminal)
---   Stalled=True -> Degraded (its reason and message)
+--   Stalled=True -> Degraded (its reason and message): the controllers set it for every terminal
+--   failure (a FederatedJob past backoffLimit/deadline, a ModelMigration party out of attempts
+--   once nothing else runs), an invalid spec and a peer down past its bound. A ModelMigration
+--   whose failed party waits for others still running is Progressing, as kstatus says.
 --   FederatedJob spec.runPolicy.suspend -> Suspended
 --   Reconciling=True -> Progressing
 --   Ready=True -> Healthy; otherwise Progressing (Ready=False without Stalled is "not yet" to
@@ -65,20 +65,6 @@ if observed == nil or (generation ~= nil and observed < generation) then
   else
     hs.message = "Waiting for the operator to observe the latest spec"
   end
-  return hs
-end
-
-if kind == "FederatedJob" then
-  if isTrue("Failed") then
-    hs.status = "Degraded"
-    hs.message = describe(condition("Failed"), "Failed")
-    return hs
-  end
-end
-
-if kind == "ModelMigration" and (isTrue("Failed") or obj.status.phase == "Failed") then
-  hs.status = "Degraded"
-  hs.message = describe(condition("Failed") or condition("Ready"), "Migration failed")
   return hs
 end
 
