@@ -16,7 +16,8 @@ std::string fateFlowBaseUrl(const api::FateFlowEndpoint& endpoint, const std::st
   return url;
 }
 
-FateProbe probeFateFlow(http::Transport& transport, const std::string& baseUrl) {
+FateProbe probeFateFlow(http::Transport& transport, const std::string& baseUrl,
+                        const std::optional<api::FateAppCredentials>& credentials) {
   FateProbe probe;
   if (baseUrl.empty()) {
     probe.message = "spec.fate.flow has neither a service nor a url";
@@ -28,6 +29,12 @@ FateProbe probeFateFlow(http::Transport& transport, const std::string& baseUrl) 
   request.headers["content-type"] = "application/json";
   request.body = R"({"module":"FATE"})";
   request.timeout = std::chrono::seconds(10);
+  if (credentials) {
+    auto signature =
+        api::fate_auth_headers(*credentials, request.url, request.body, {},
+                               std::chrono::system_clock::now(), api::fate_auth_nonce());
+    for (auto& [name, value] : signature) request.headers[name] = std::move(value);
+  }
   http::Response response;
   try {
     response = transport.send(request);

@@ -3,6 +3,7 @@
 #include "flop/api/conditions.hpp"
 #include "flop/api/names.hpp"
 #include "flop/flcluster/controller.hpp"
+#include "flop/flcluster/fate_auth_secret.hpp"
 #include "flop/flcluster/fate_probe.hpp"
 #include "flop/flcluster/management.hpp"
 #include "flop/flcluster/status.hpp"
@@ -289,7 +290,22 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileFate(Pass& pass) {
   const auto& fate = *pass.cluster.spec.fate;
   const auto downSince = unreachableSince(pass.status, "FateFlowReachable");
   const auto url = fateFlowBaseUrl(fate.flow, pass.cluster.metadata.namespace_);
-  const auto probe = probeFateFlow(*options_.peerTransport, url);
+  std::optional<api::FateAppCredentials> credentials;
+  if (const auto secretName = fateAuthSecretName(pass.cluster)) {
+    const auto secret =
+        client_.tryGet(kube::resources::secrets, pass.cluster.metadata.namespace_, *secretName);
+    auto auth = fateAuthCredentials(*secretName, secret);
+    if (!auth.credentials) {  // never probe unsigned when auth is configured
+      setCondition(pass.status, "FateFlowReachable", false, kFateAuthSecretInvalid, auth.problem,
+                   pass.generation, pass.now);
+      setCondition(pass.status, ct::kReconciling, true, kFateAuthSecretInvalid,
+                   auth.problem + "; retrying", pass.generation, pass.now);
+      return std::chrono::duration_cast<std::chrono::milliseconds>(kReprobeEvery);
+    }
+    credentials = std::move(auth.credentials);
+  }
+  removeIfReason(pass.status, ct::kReconciling, kFateAuthSecretInvalid);
+  const auto probe = probeFateFlow(*options_.peerTransport, url, credentials);
   auto& status = pass.status.fate ? *pass.status.fate : pass.status.fate.emplace();
   if (probe.reachable) {
     const bool stale = !status.lastProbeTime ||

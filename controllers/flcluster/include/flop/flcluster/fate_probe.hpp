@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "flop/api/fate_auth.hpp"
 #include "flop/api/flcluster.hpp"
 #include "flop/http/transport.hpp"
 
@@ -19,7 +20,9 @@ struct FateProbe {
 // '/'.
 std::string fateFlowBaseUrl(const api::FateFlowEndpoint& endpoint, const std::string& ns);
 
-// POST /v1/version/get {"module":"FATE"} (1.5/1.6 need the body; later versions accept it).
-FateProbe probeFateFlow(http::Transport& transport, const std::string& baseUrl);
+// POST /v1/version/get {"module":"FATE"} (1.5/1.6 need the body; later versions accept it),
+// signed with `credentials` when given (spec.fate.flow.authSecretRef).
+FateProbe probeFateFlow(http::Transport& transport, const std::string& baseUrl,
+                        const std::optional<api::FateAppCredentials>& credentials = std::nullopt);
 
 }  // namespace flop::flcluster
