@@ -147,9 +147,17 @@ FateFlowClient::FateFlowClient(std::shared_ptr<http::Transport> transport, std::
   if (baseUrl_.empty()) throw InvalidInput("FATE-Flow URL", "empty");
 }
 
-Envelope FateFlowClient::exchange(http::Request request) const {
+Envelope FateFlowClient::exchange(http::Request request, const api::FateFormFields& form) const {
   request.timeout = options_.timeout;
   for (const auto& [name, value] : options_.extraHeaders) request.headers.emplace(name, value);
+  if (options_.credentials) {
+    // A JSON request is signed over the exact bytes sent; a multipart one over its form fields.
+    const std::string_view json = form.empty() ? std::string_view(request.body) : "";
+    auto signature =
+        api::fate_auth_headers(*options_.credentials, request.url, json, form,
+                               std::chrono::system_clock::now(), api::fate_auth_nonce());
+    for (auto& [name, value] : signature) request.headers[name] = std::move(value);
+  }
   return parseEnvelope(transport_->send(request));
 }
 
@@ -261,17 +269,17 @@ Envelope FateFlowClient::importModel(const ImportRequest& request) const {
   std::string boundary = "flop-" + std::to_string(std::hash<std::string>{}(request.archive)) + "-" +
                          std::to_string(request.archive.size());
   while (request.archive.find(boundary) != std::string::npos) boundary += "x";
+  api::FateFormFields form = {{"role", request.role},
+                              {"party_id", std::to_string(request.partyId)},
+                              {"model_id", request.modelId},
+                              {"model_version", request.modelVersion},
+                              {"force_update", request.forceUpdate ? "1" : "0"}};
+  if (request.sha256) form.emplace_back("hash", *request.sha256);
   std::string body;
-  auto field = [&](const std::string& name, const std::string& value) {
+  for (const auto& [name, value] : form) {
     body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
             value + "\r\n";
-  };
-  field("role", request.role);
-  field("party_id", std::to_string(request.partyId));
-  field("model_id", request.modelId);
-  field("model_version", request.modelVersion);
-  field("force_update", request.forceUpdate ? "1" : "0");
-  if (request.sha256) field("hash", *request.sha256);
+  }
   body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
           request.fileName + "\"\r\nContent-Type: application/zip\r\n\r\n";
   body += request.archive;
@@ -282,7 +290,7 @@ Envelope FateFlowClient::importModel(const ImportRequest& request) const {
   http.url = baseUrl_ + "/v1/model/import";
   http.headers["content-type"] = "multipart/form-data; boundary=" + boundary;
   http.body = std::move(body);
-  return exchange(std::move(http));
+  return exchange(std::move(http), form);
 }
 
 }  // namespace flop::fateflow

@@ -6,8 +6,10 @@
 #include "flop/federatedjob/fate_state.hpp"
 #include "flop/federatedjob/fate_steps.hpp"
 #include "flop/federatedjob/summary.hpp"
+#include "flop/flcluster/fate_auth_secret.hpp"
 #include "flop/http/cpprest_transport.hpp"
 #include "flop/kube/api_error.hpp"
+#include "flop/kube/resource.hpp"
 #include "round.hpp"
 
 namespace flop::federatedjob {
@@ -166,13 +168,25 @@ kube::Result FederatedJobReconciler::reconcile(const kube::Request& request) {
       return false;
     }
     FlowProblem refused;
-    auto target = flowTargetOf(cluster->get<api::FLCluster>(), &refused);
+    const auto flCluster = cluster->get<api::FLCluster>();
+    auto target = flowTargetOf(flCluster, &refused);
     if (!target) {
       problem = Unavailability{refused.reason, refused.message};
       return false;
     }
     fateflow::ClientOptions clientOptions;
     clientOptions.timeout = options_.fateTimeout;
+    if (const auto secretName = flcluster::fateAuthSecretName(flCluster)) {
+      // Auth configured: no request leaves unsigned. A fixed Secret is picked up on the retry.
+      auto auth = flcluster::fateAuthCredentials(
+          *secretName, client_.tryGet(kube::resources::secrets, round.ns, *secretName));
+      if (!auth.credentials) {
+        problem = Unavailability{flcluster::kFateAuthSecretInvalid,
+                                 "FLCluster " + flCluster.metadata.name + ": " + auth.problem};
+        return false;
+      }
+      clientOptions.credentials = std::move(auth.credentials);
+    }
     flow.emplace(transport_, target->baseUrl, clientOptions);
     keys = target->keys;
     return true;

@@ -56,7 +56,7 @@ struct World {
   }
 
   std::optional<http::Response> apiServer(const http::Request& request) {
-    std::string path = request.url.substr(request.url.find("/apis/"));
+    std::string path = request.url.substr(request.url.find("/api"));  // /apis/... or /api/v1/...
     path = path.substr(0, path.find('?'));
     bool status = path.ends_with("/status");
     if (status) path.resize(path.size() - 7);
@@ -90,6 +90,7 @@ struct World {
   http::Response flow(const http::Request& request) {
     std::string path = request.url.substr(request.url.find("/v1/"));
     timeline.push_back("fate " + path);
+    fateRequests.push_back(request);
     if (fateDown) {
       throw http::TransportError(http::TransportError::Kind::Connect, "connection refused");
     }
@@ -199,6 +200,7 @@ struct World {
   std::string newInstanceError;
   std::string queryError;
   bool schedulerDown = false;
+  std::vector<http::Request> fateRequests;  // every request FATE-Flow received, as sent
   std::shared_ptr<http::FakeTransport> kube = std::make_shared<http::FakeTransport>();
   std::unique_ptr<kube::Client> client;
   std::shared_ptr<ScriptedTransport> fate;

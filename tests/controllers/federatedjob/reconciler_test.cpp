@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "../fate_auth_check.hpp"
 #include "fake_world.hpp"
 
 namespace flop::federatedjob {
@@ -107,6 +108,59 @@ TEST(Reconciler, MissingClusterIsReportedNotThrown) {
     found |= condition["type"] == "Reconciling" && condition["reason"] == "ClusterNotFound";
   }
   EXPECT_TRUE(found);
+}
+
+const std::string kAuthSecretPath = "/api/v1/namespaces/team-a/secrets/fate-auth";
+
+Json authSecret(const Json& data) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", {{"name", "fate-auth"}, {"namespace", "team-a"}}},
+          {"data", data}};
+}
+
+const Json* conditionOf(World& world, const std::string& type) {
+  for (const auto& condition : world.job()["status"]["conditions"]) {
+    if (condition["type"] == type) return &condition;
+  }
+  return nullptr;
+}
+
+TEST(Reconciler, FateFlowAuthSecretSignsEveryRequest) {
+  World world;
+  world.objects[kClusterPath]["spec"]["fate"]["flow"]["authSecretRef"] = {{"name", "fate-auth"}};
+  // base64("operator-key"), base64("s3cret")
+  world.objects[kAuthSecretPath] =
+      authSecret({{"appKey", "b3BlcmF0b3Ita2V5"}, {"appSecret", "czNjcmV0"}});
+  world.reconcile();
+  EXPECT_EQ(world.submissions, 1);
+  ASSERT_FALSE(world.fateRequests.empty());
+  for (const auto& request : world.fateRequests) {
+    EXPECT_TRUE(flop::testing::signedByFateAuth(request, {"operator-key", "s3cret"}, request.body));
+  }
+}
+
+TEST(Reconciler, MissingAuthSecretOrKeyIsAConditionAndNothingIsSentUnsigned) {
+  World world;
+  world.objects[kClusterPath]["spec"]["fate"]["flow"]["authSecretRef"] = {{"name", "fate-auth"}};
+  kube::Result result = world.reconcile();
+  EXPECT_TRUE(world.fateRequests.empty());
+  EXPECT_EQ(result.kind, kube::Result::Kind::RequeueAfter) << "retried: the Secret may appear";
+  const Json* reconciling = conditionOf(world, "Reconciling");
+  ASSERT_NE(reconciling, nullptr);
+  EXPECT_EQ((*reconciling)["reason"], "FateFlowAuthSecretInvalid");
+  EXPECT_NE((*reconciling)["message"].get<std::string>().find("fate-auth not found"),
+            std::string::npos);
+
+  world.objects[kAuthSecretPath] = authSecret({{"appKey", "b3BlcmF0b3Ita2V5"}});
+  world.now = at(10);
+  world.reconcile();
+  EXPECT_TRUE(world.fateRequests.empty());
+  reconciling = conditionOf(world, "Reconciling");
+  ASSERT_NE(reconciling, nullptr);
+  const auto message = (*reconciling)["message"].get<std::string>();
+  EXPECT_NE(message.find("fate-auth has no usable key appSecret"), std::string::npos) << message;
+  EXPECT_EQ(message.find("b3BlcmF0b3Ita2V5"), std::string::npos) << "no secret material";
 }
 
 TEST(Reconciler, TtlDeletesTheFinishedObject) {

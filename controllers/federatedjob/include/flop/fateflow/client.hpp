@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flop/api/fate_auth.hpp"
 #include "flop/error.hpp"
 #include "flop/http/transport.hpp"
 
@@ -135,7 +136,10 @@ struct ImportRequest {
 struct ClientOptions {
   // Fan-outs wait for every party and serving replica: FATE's own clients use 60 s+.
   std::chrono::milliseconds timeout{60'000};
-  http::Headers extraHeaders;  // e.g. request-signing headers
+  http::Headers extraHeaders;
+  // FATE-Flow 1.7+ client authentication: when set, every request carries TIMESTAMP, NONCE,
+  // APP_KEY and SIGNATURE over its exact body (JSON) or form fields (multipart).
+  std::optional<api::FateAppCredentials> credentials;
 };
 
 class FateFlowClient {
@@ -167,7 +171,8 @@ class FateFlowClient {
 
  private:
   Envelope post(std::string_view path, const Json& body) const;
-  Envelope exchange(http::Request request) const;
+  // With credentials, a multipart request is signed over `form`, any other over its body bytes.
+  Envelope exchange(http::Request request, const api::FateFormFields& form = {}) const;
 
   std::shared_ptr<http::Transport> transport_;
   std::string baseUrl_;
