@@ -65,6 +65,18 @@ Sha256Stream::Sha256Stream() : ctx_(std::make_unique<Ctx>()) {
 
 Sha256Stream::~Sha256Stream() = default;
 
+Sha256Stream::Sha256Stream(const Sha256Stream& other) : ctx_(std::make_unique<Ctx>()) {
+  *this = other;
+}
+
+Sha256Stream& Sha256Stream::operator=(const Sha256Stream& other) {
+  if (this != &other &&
+      (!ctx_->md || EVP_MD_CTX_copy_ex(ctx_->md.get(), other.ctx_->md.get()) != 1)) {
+    throw Error("sha256: cannot copy the digest state");
+  }
+  return *this;
+}
+
 void Sha256Stream::update(std::string_view bytes) {
   EVP_DigestUpdate(ctx_->md.get(), bytes.data(), bytes.size());
 }

@@ -143,7 +143,7 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
     out.importConf = importConf;
     if (options.format == OutputFormat::Zip) {
       // The operator records the artifact's digest and size (the transfer step checks them).
-      out.sha256 = fileSha256Hex(finalOutput);
+      out.sha256 = writer->committedSha256();
       out.bytes = fs::file_size(finalOutput);
       // FATE 1.5.2-1.8 write a `.sha1` sidecar; 1.9+ do not.
       const bool sha1Sidecar = flow == FlowGeneration::Copy17to18 ||

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "flop/error.hpp"
+#include "zip_file_io.hpp"
 
 namespace flop::model {
 
@@ -76,16 +77,20 @@ bool isUnixSpecial(zip_uint8_t opsys, zip_uint32_t attributes, bool& symlink) {
 class ZipSource final : public ModelSource {
  public:
   ZipSource(fs::path path, const ArchiveLimits& limits) : path_(std::move(path)) {
-    int err = 0;
-    za_ = zip_open(path_.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
+    // Read through 1 MB buffers (libzip's own file source reads 4 KB at a time).
+    zip_error_t ze;
+    zip_error_init(&ze);
+    if (zip_source_t* src = openBufferedFileSource(path_, &ze)) {
+      za_ = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+      if (za_ == nullptr) zip_source_free(src);
+    }
     if (za_ == nullptr) {
-      zip_error_t ze;
-      zip_error_init_with_code(&ze, err);
       std::string msg = zip_error_strerror(&ze);
+      if (zip_error_code_zip(&ze) == ZIP_ER_EXISTS) msg = "duplicate entry name";  // libzip's check
       zip_error_fini(&ze);
-      if (err == ZIP_ER_EXISTS) msg = "duplicate entry name";  // libzip's own duplicate check
       throw InvalidInput(path_.string(), "not a readable zip archive: " + msg);
     }
+    zip_error_fini(&ze);
     try {
       validate(limits);
     } catch (...) {

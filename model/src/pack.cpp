@@ -29,7 +29,7 @@ PackResult packDirectory(const std::filesystem::path& dir, const std::filesystem
   const auto src = openModelDir(dir);
   auto writer = makeZipWriter(std::filesystem::absolute(zip), 6);
   auto r = copyAll(*src, *writer);
-  r.sha256 = fileSha256Hex(r.path);
+  r.sha256 = writer->committedSha256();
   r.bytes = std::filesystem::file_size(r.path);
   return r;
 }

@@ -11,6 +11,7 @@
 
 #include "flop/error.hpp"
 #include "flop/model/output_writer.hpp"
+#include "zip_file_io.hpp"
 
 namespace flop::model {
 
@@ -99,13 +100,21 @@ zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source
 class ZipWriter final : public OutputWriter {
  public:
   ZipWriter(fs::path destination, int level)
-      : destination_(std::move(destination)), temp_(temporaryBeside(destination_)), level_(level) {
+      : destination_(std::move(destination)),
+        temp_(temporaryBeside(destination_)),
+        sink_(temp_),
+        level_(level) {
     refuseExisting(destination_);
-    int err = 0;
-    za_ = zip_open(temp_.c_str(), ZIP_CREATE | ZIP_EXCL, &err);
-    if (!za_)
-      throw Error(temp_.string() + ": cannot create zip (libzip error " + std::to_string(err) +
-                  ")");
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t* src = sink_.source(&ze);
+    if (src) {
+      za_ = zip_open_from_source(src, ZIP_CREATE | ZIP_EXCL, &ze);
+      if (!za_) zip_source_free(src);
+    }
+    const std::string reason = za_ ? "" : zip_error_strerror(&ze);
+    zip_error_fini(&ze);
+    if (!za_) throw Error(temp_.string() + ": cannot create zip: " + reason);
   }
   ~ZipWriter() override {
     if (za_) zip_discard(za_);
@@ -177,6 +186,7 @@ class ZipWriter final : public OutputWriter {
     committed_ = true;
     return destination_;
   }
+  std::string committedSha256() const override { return committed_ ? sink_.sha256() : ""; }
 
  private:
   [[noreturn]] void fail(const std::string& path) {
@@ -184,6 +194,7 @@ class ZipWriter final : public OutputWriter {
   }
   fs::path destination_;
   fs::path temp_;
+  HashingFileSink sink_;  // the file libzip writes, hashed as it is written
   int level_;
   zip_t* za_ = nullptr;
   std::deque<std::string> kept_;

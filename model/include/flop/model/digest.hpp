@@ -13,13 +13,14 @@ std::string sha256Hex(std::string_view bytes);
 std::string fileSha1Hex(const std::filesystem::path& file);
 std::string fileSha256Hex(const std::filesystem::path& file);
 
-// sha256 of data fed in pieces (a download as it arrives).
+// sha256 of data fed in pieces (a download as it arrives). A copy carries the state so far
+// (a checkpoint to return to).
 class Sha256Stream {
  public:
   Sha256Stream();
   ~Sha256Stream();
-  Sha256Stream(const Sha256Stream&) = delete;
-  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  Sha256Stream(const Sha256Stream& other);
+  Sha256Stream& operator=(const Sha256Stream& other);
   void update(std::string_view bytes);
   std::string hexDigest();  // ends the stream
 

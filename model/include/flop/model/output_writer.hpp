@@ -29,6 +29,9 @@ class OutputWriter {
   virtual void addUnchanged(const std::string& path, const ModelSource& source) = 0;
   // Finishes the output and renames it to its final name. Returns the final path.
   virtual std::filesystem::path commit() = 0;
+  // After commit: the output's sha256 (hex) when the writer computed it while writing (a zip),
+  // else empty.
+  virtual std::string committedSha256() const { return {}; }
 };
 
 // Refuses to overwrite an existing destination.
