@@ -141,3 +141,33 @@ def test_ttl_after_finished_deletes_the_object(scenario):
     finished = time.monotonic()
     h.wait_for("object deleted by TTL", lambda: scenario.get("shortlived") is None, timeout=30)
     assert time.monotonic() - finished >= 2  # not before the TTL (1 s of polling slack)
+
+
+def test_fate_flow_auth_signs_requests_and_a_wrong_secret_is_reported(scenario):
+    scenario.double.mode(job={"waiting_seconds": 0, "running_seconds": 0.5, "outcome": "success"},
+                         client_auth={"app_key": "operator", "app_secret": "s3cret"})
+
+    def auth_secret(app_secret):
+        scenario.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "fate-auth"},
+                        "stringData": {"appKey": "operator", "appSecret": app_secret}})
+
+    auth_secret("s3cret")
+    scenario.apply({
+        "apiVersion": "federatedlearning.dev/v1alpha1", "kind": "FLCluster",
+        "metadata": {"name": "party-9999"},
+        "spec": {"partyId": 9999, "fate": {"version": "1.11.1", "flow": {
+            "url": scenario.double.url, "authSecretRef": {"name": "fate-auth"}}}},
+    })
+    scenario.apply(scenario.job_manifest("signed"))
+    scenario.wait_phase("signed", "Succeeded", timeout=90)
+    assert scenario.double.calls("/v1/job/submit") == 1
+
+    auth_secret("wrong")
+    scenario.apply(scenario.job_manifest("wrong-secret"))
+
+    def rejected():
+        conditions = (scenario.get("wrong-secret") or {}).get("status", {}).get("conditions", [])
+        return [c for c in conditions if "retcode 109" in c.get("message", "")]
+
+    found = h.wait_for("retcode 109 in a condition", rejected, timeout=60)
+    assert "authentication failed" in found[0]["message"]
