@@ -142,7 +142,7 @@ std::string defineMeta(const Components& comps) {
   for (const auto& [c, m, b] : comps) out += "  " + c + ":\n    module_name: " + m + "\n";
   out += "model_proto:\n";
   for (const auto& [c, m, buffers] : comps) {
-    out += "  " + c + ":\n    model:\n";
+    out += "  " + c + (c == "pipeline" ? ":\n    pipeline:\n" : ":\n    model:\n");
     for (const auto& [name, msg] : buffers) out += "      " + name + ": " + msg + "\n";
   }
   return out;
