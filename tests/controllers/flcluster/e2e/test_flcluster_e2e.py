@@ -136,8 +136,13 @@ def test_scale_out_then_in_follows_the_protocol(env):
 def test_rank_zero_on_a_high_ordinal_is_refused(env):
     env.double(3, "--flavour", "1.5")
     env.operator()
-    env.bridge(order=lambda name: -h.ordinal(name))  # y-server-2 registers first: rank 0
+    # y-server-2 registers first and so holds rank 0: the others are held back until it has
+    # (pods come up at different times under load, so ordering one poll is not enough).
+    bridge = env.bridge(order=lambda name: -h.ordinal(name))
+    bridge.held.update({"y-server-0", "y-server-1"})
     env.cluster("y", 3, api="1.5")
+    h.wait_for("y-server-2 registered first", lambda: "y-server-2" in bridge.registered, 120)
+    bridge.held.clear()
     env.ready("y", 3)
     scale(env, "y", 2)
 
