@@ -101,11 +101,16 @@ def test_scale_out_then_in_follows_the_protocol(env):
     scaleins = env.sched.calls("/scalein")
     assert len(scaleins) == 1
     assert json.loads(scaleins[0]["body"]) == {"node_ids": ["x-server-5", "x-server-4", "x-server-3"]}
+    victims = ("x-server-3", "x-server-4", "x-server-5")
+    # Status may say Ready before the bridge (polling like a kubelet) has seen the pods go.
+    unregistered = lambda log: {e["node_id"] for e in log if e["event"] == "unregister"}  # noqa: E731
+    h.wait_for("victims unregistered", lambda: set(victims) <= unregistered(env.sched.log()), 60)
     log = env.sched.log()
-    for victim in ("x-server-3", "x-server-4", "x-server-5"):  # deleted only after READY
+    for victim in victims:  # deleted only after READY
         gone = [e for e in log if e["event"] == "unregister" and e["node_id"] == victim]
         assert gone and gone[0]["seq"] > scaleins[0]["seq"] and gone[0]["state"] == "CLUSTER_READY"
-    assert h.server_pods(env.ns.name) == ["x-server-0", "x-server-1", "x-server-2"]
+    h.wait_for("victim pods gone",
+               lambda: h.server_pods(env.ns.name) == ["x-server-0", "x-server-1", "x-server-2"], 60)
     status = h.get_cluster(env.ns.name, "x")["status"]
     assert status["selector"] and status["mindspore"]["clusterState"] == "CLUSTER_READY"
     assert "scale" not in status["mindspore"]
