@@ -12,7 +12,7 @@ namespace flop::model {
 Json parseJson(std::string_view text, const std::string& where) {
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers like 9E999
     throw InvalidInput(where, std::string("not valid JSON: ") + e.what());
   }
 }

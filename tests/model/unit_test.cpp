@@ -51,6 +51,17 @@ TEST(PyJson, BadJsonNamesWhere) {
   }
 }
 
+TEST(PyJson, NumberOverflowIsInvalidInputNotACrash) {
+  // Found by the migrate-conf fuzzer: nlohmann throws out_of_range, not parse_error, here.
+  try {
+    parseJson(R"({"party_id": 9E999})", "migrate_model.json");
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.where(), "migrate_model.json");
+    EXPECT_NE(std::string(e.what()).find("9E999"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelId, FateRule) {
   EXPECT_EQ(genModelId(parseJson(R"({"guest":[99],"host":[100],"arbiter":[100]})", "t")),
             "arbiter-100#guest-99#host-100#model");
