@@ -1,4 +1,5 @@
 #include "flop/flcluster/fate_auth_secret.hpp"
+#include "flop/base64.hpp"
 
 #include <utility>
 
@@ -23,7 +24,7 @@ FateAuthResult fateAuthCredentials(const std::string& secretName,
     const auto encoded = data->find(key);
     if (encoded == data->end() || !encoded->is_string()) return problem;
     try {
-      *out = detail::base64Decode(encoded->get<std::string>());
+      *out = base64Decode(encoded->get<std::string>(), "secret data");
     } catch (const InvalidInput&) {
       return problem + " (not base64)";
     }

@@ -1,4 +1,5 @@
 #include "flop/flcluster/management.hpp"
+#include "flop/base64.hpp"
 
 #include "flop/flcluster/children.hpp"
 #include "token.hpp"
@@ -19,7 +20,7 @@ std::optional<std::string> managementToken(const nlohmann::json& secret) {
   if (data == secret.end() || !data->is_object()) return std::nullopt;
   const auto encoded = data->find(kTokenKey);
   if (encoded == data->end() || !encoded->is_string()) return std::nullopt;
-  return detail::base64Decode(encoded->get<std::string>());
+  return base64Decode(encoded->get<std::string>(), "secret data");
 }
 
 }  // namespace flop::flcluster

@@ -7,7 +7,5 @@ namespace flop::flcluster::detail {
 
 // 32 random bytes as hex, from the OS entropy source.
 std::string generateToken();
-// Standard base64 (Secret .data values); throws flop::InvalidInput on bad input.
-std::string base64Decode(std::string_view text);
 
 }  // namespace flop::flcluster::detail

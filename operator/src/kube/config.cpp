@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "flop/base64.hpp"
 #include "flop/error.hpp"
 
 namespace flop::kube {
@@ -19,30 +20,6 @@ std::string readFile(const fs::path& path, const std::string& where) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-std::string base64Decode(const std::string& in, const std::string& where) {
-  static const auto table = [] {
-    std::array<int, 256> t{};
-    t.fill(-1);
-    const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; chars[i]; ++i) t[static_cast<unsigned char>(chars[i])] = i;
-    return t;
-  }();
-  std::string out;
-  int value = 0, bits = 0;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
-    int d = table[static_cast<unsigned char>(c)];
-    if (d < 0) throw InvalidInput(where, "not valid base64");
-    value = (value << 6) | d;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((value >> bits) & 0xff));
-    }
-  }
-  return out;
 }
 
 fs::path resolve(const fs::path& baseDir, const std::string& file) {

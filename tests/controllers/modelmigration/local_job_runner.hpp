@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
 #include "fake_cluster.hpp"
+#include "flop/base64.hpp"
 #include "flop/error.hpp"
 
 namespace flop::modelmigration::testing {
@@ -105,7 +105,10 @@ class LocalJobRunner {
       if (!secret || !secret->contains("data") || !(*secret)["data"].contains(ref["key"])) {
         throw Error("Job " + name + ": env " + varName + " refers to a missing Secret key");
       }
-      env.push_back(varName + "=" + base64Decode((*secret)["data"][ref["key"].get<std::string>()]));
+      env.push_back(
+          varName + "=" +
+          base64Decode((*secret)["data"][ref["key"].get<std::string>()].get<std::string>(),
+                       "Secret " + ref["name"].get<std::string>()));
     }
 
     LocalRun run;
@@ -119,17 +122,6 @@ class LocalJobRunner {
   }
 
  private:
-  static std::string base64Decode(const std::string& text) {
-    std::string out(text.size() / 4 * 3, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(text.data()),
-                                  static_cast<int>(text.size()));
-    if (n < 0) throw Error("Secret data is not base64");
-    out.resize(static_cast<std::size_t>(n));
-    for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) out.pop_back();
-    return out;
-  }
-
   static const nlohmann::json& findVolume(const nlohmann::json& pod, const nlohmann::json& name) {
     for (const auto& volume : pod["volumes"]) {
       if (volume["name"] == name) return volume;
