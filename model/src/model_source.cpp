@@ -1,6 +1,8 @@
 #include "flop/model/model_source.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 
 #include "flop/error.hpp"
 #include "zip_file_io.hpp"
+#include "zip_raw_entries.hpp"
 
 namespace flop::model {
 
@@ -97,9 +100,17 @@ class ZipSource final : public ModelSource {
       zip_discard(za_);
       throw;
     }
+    // A second descriptor for copying unchanged entries' compressed bytes file to file; without
+    // it every entry is copied through libzip.
+    rawFd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (rawFd_ >= 0 && ::fstat(rawFd_, &st) == 0 && S_ISREG(st.st_mode)) {
+      raw_ = readRawZipEntries(rawFd_, static_cast<uint64_t>(st.st_size), za_);
+    }
   }
   ~ZipSource() override {
     if (za_) zip_discard(za_);
+    if (rawFd_ >= 0) ::close(rawFd_);
   }
   ZipSource(const ZipSource&) = delete;
   ZipSource& operator=(const ZipSource&) = delete;
@@ -131,6 +142,11 @@ class ZipSource final : public ModelSource {
   int64_t zipIndex(const std::string& path) const override {
     const auto it = index_.find(path);
     return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+  std::optional<RawZipEntry> rawZipEntry(const std::string& path) const override {
+    const auto it = index_.find(path);
+    if (it == index_.end() || it->second >= raw_.size()) return std::nullopt;
+    return raw_[it->second];
   }
 
  private:
@@ -198,6 +214,8 @@ class ZipSource final : public ModelSource {
   std::vector<SourceEntry> entries_;
   std::map<std::string, zip_uint64_t> index_;
   std::map<std::string, uint64_t> sizes_;
+  int rawFd_ = -1;
+  std::vector<std::optional<RawZipEntry>> raw_;  // per libzip index
 };
 
 }  // namespace

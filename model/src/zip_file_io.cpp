@@ -17,12 +17,6 @@ namespace {
 
 constexpr size_t kBufferBytes = size_t{1} << 20;
 
-// An I/O failure inside a callback, reported to libzip as `zipCode` with errno `sysErrno`.
-struct IoFailure {
-  int zipCode;
-  int sysErrno;
-};
-
 // Repeats `op` (pread or pwrite) until all `len` bytes at `offset` are done.
 template <typename Op, typename Byte>
 void allAt(Op op, int fd, Byte* data, uint64_t len, uint64_t offset, int zipCode) {
@@ -162,6 +156,7 @@ HashingFileSink::HashingFileSink(fs::path path) : path_(std::move(path)) {
 }
 
 HashingFileSink::~HashingFileSink() {
+  hasher_.abandon();  // before its file is closed
   if (fd_ >= 0) ::close(fd_);
   if (readFd_ >= 0) ::close(readFd_);
   zip_error_fini(&error_);
@@ -268,8 +263,11 @@ void HashingFileSink::beginWrite() {
   if (fd_ >= 0) throw IoFailure{ZIP_ER_INTERNAL, 0};
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd_ < 0) throw IoFailure{ZIP_ER_TMPOPEN, errno};
-  pos_ = end_ = hashed_ = readBack_ = 0;
-  hash_ = Sha256Stream();
+  pos_ = end_ = hashed_ = rawLen_ = rawCopied_ = guessMisses_ = 0;
+  expected_.reset();
+  rawHeader_.reset();
+  guess_.clear();
+  hasher_.start(fd_);
   digest_.clear();
   buffer_.clear();
   buffer_.reserve(kBufferBytes);
@@ -277,6 +275,8 @@ void HashingFileSink::beginWrite() {
 
 void HashingFileSink::write(const char* data, uint64_t len) {
   if (fd_ < 0) throw IoFailure{ZIP_ER_INTERNAL, 0};
+  if (takeRawBytes(data, len)) return;
+  flushRaw();
   const uint64_t bufferAt = end_ - buffer_.size();
   if (pos_ == end_) {
     if (buffer_.size() + len > kBufferBytes) flush();
@@ -289,11 +289,7 @@ void HashingFileSink::write(const char* data, uint64_t len) {
     return;
   }
   // A rewrite (libzip's second local header of the entry being written).
-  if (pos_ < hashed_) {
-    // Never done by libzip (it rewrites only the current entry); start the digest over.
-    hash_ = Sha256Stream();
-    hashed_ = 0;
-  }
+  if (pos_ < hashed_) checkRewrite(data, len);
   if (pos_ >= bufferAt && pos_ + len <= end_) {
     std::memcpy(buffer_.data() + (pos_ - bufferAt), data, len);
   } else {
@@ -304,7 +300,22 @@ void HashingFileSink::write(const char* data, uint64_t len) {
   end_ = std::max(end_, pos_);
 }
 
+void HashingFileSink::checkRewrite(const char* data, uint64_t len) {
+  // Only the raw entry's guessed header may have been hashed before libzip rewrote it.
+  const bool asGuessed = !guess_.empty() && pos_ >= guessAt_ &&
+                         pos_ + len <= guessAt_ + guess_.size() &&
+                         std::memcmp(guess_.data() + (pos_ - guessAt_), data, len) == 0;
+  if (asGuessed) return;
+  // Start the digest over; catchUp() hands the whole file to the hasher again.
+  hasher_.restart();
+  hashed_ = 0;
+  guess_.clear();
+  ++guessMisses_;  // and no more guesses in this archive: at most one more pass over it
+}
+
 void HashingFileSink::seekTo(uint64_t offset) {
+  if (expected_) throw IoFailure{ZIP_ER_INTERNAL, 0};  // a raw placeholder was not written
+  flushRaw();
   if (offset > end_) throw IoFailure{ZIP_ER_SEEK, EINVAL};  // libzip never leaves holes
   pos_ = offset;
   // Back at the end: an entry is finished and libzip never rewrites it again.
@@ -314,20 +325,16 @@ void HashingFileSink::seekTo(uint64_t offset) {
 void HashingFileSink::catchUp() {
   const uint64_t bufferAt = end_ - buffer_.size();
   if (hashed_ < bufferAt) {
-    // Flushed while the entry was written: read back from the page cache.
-    std::vector<char> piece(std::min<uint64_t>(kBufferBytes, bufferAt - hashed_));
-    while (hashed_ < bufferAt) {
-      const uint64_t n = std::min<uint64_t>(piece.size(), bufferAt - hashed_);
-      preadAll(piece.data(), n, hashed_);
-      hash_.update({piece.data(), n});
-      hashed_ += n;
-      readBack_ += n;
-    }
+    // Flushed while the entry was written: the hasher reads it back from the page cache.
+    hasher_.addFileRange(hashed_, bufferAt - hashed_);
+    hashed_ = bufferAt;
   }
   if (hashed_ < end_) {
-    hash_.update({buffer_.data() + (hashed_ - bufferAt), end_ - hashed_});
+    hasher_.addBytes(buffer_.data() + (hashed_ - bufferAt), end_ - hashed_);
     hashed_ = end_;
   }
+  guess_.clear();
+  rawHeader_.reset();
 }
 
 void HashingFileSink::flush() {
@@ -337,28 +344,33 @@ void HashingFileSink::flush() {
 }
 
 void HashingFileSink::commit() {
-  if (fd_ < 0) throw IoFailure{ZIP_ER_INTERNAL, 0};
+  if (fd_ < 0 || expected_) throw IoFailure{ZIP_ER_INTERNAL, 0};
+  flushRaw();
   catchUp();
   flush();
+  int error = 0;
+  digest_ = hasher_.finish(error);
   const int fd = fd_;
   fd_ = -1;
+  if (error != 0) {
+    ::close(fd);
+    throw IoFailure{ZIP_ER_READ, error};
+  }
   if (::close(fd) != 0) throw IoFailure{ZIP_ER_CLOSE, errno};
-  digest_ = hash_.hexDigest();
 }
 
 void HashingFileSink::rollback() {
+  hasher_.abandon();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   buffer_.clear();
+  expected_.reset();
+  rawLen_ = 0;
   ::unlink(path_.c_str());
 }
 
 void HashingFileSink::pwriteAll(const char* data, uint64_t len, uint64_t offset) {
   allAt(::pwrite, fd_, data, len, offset, ZIP_ER_WRITE);
-}
-
-void HashingFileSink::preadAll(char* data, uint64_t len, uint64_t offset) {
-  allAt(::pread, fd_, data, len, offset, ZIP_ER_READ);
 }
 
 }  // namespace flop::model

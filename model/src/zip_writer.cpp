@@ -11,6 +11,8 @@
 
 #include "flop/error.hpp"
 #include "flop/model/output_writer.hpp"
+
+#include <spdlog/spdlog.h>
 #include "zip_file_io.hpp"
 
 namespace flop::model {
@@ -160,9 +162,12 @@ class ZipWriter final : public OutputWriter {
       addBytes(path, source.read(path));
       return;
     }
-    // start 0, length -1: libzip copies the compressed data without recompressing.
+    // A deflated entry's compressed bytes are copied file to file by the sink; any other
+    // entry by libzip (start 0, length -1: the compressed data, not recompressed).
+    const auto raw = source.rawZipEntry(path);
     zip_source_t* src =
-        zip_source_zip(za_, source.zipHandle(), static_cast<zip_uint64_t>(index), 0, 0, -1);
+        raw ? sink_.rawCopySource(za_, *raw)
+            : zip_source_zip(za_, source.zipHandle(), static_cast<zip_uint64_t>(index), 0, 0, -1);
     if (!src) fail(path);
     if (zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8) < 0) {
       zip_source_free(src);
@@ -181,6 +186,9 @@ class ZipWriter final : public OutputWriter {
     }
     za_ = nullptr;
     kept_.clear();
+    spdlog::debug("{}: {} bytes copied file to file, {} read back to hash, {} header guess misses",
+                  destination_.string(), sink_.rawCopiedBytes(), sink_.readBackBytes(),
+                  sink_.headerGuessMisses());
     refuseExisting(destination_);
     fs::rename(temp_, destination_);
     committed_ = true;

@@ -3,6 +3,8 @@
 // through the buffered source must come out intact.
 #include <gtest/gtest.h>
 
+#include <zip.h>
+
 #include <random>
 
 #include "flop/model/digest.hpp"
@@ -64,6 +66,56 @@ TEST(ZipWriterDigest, EqualsTheFinishedFilesSha256) {
   EXPECT_EQ(copy->read("a/streamed"), large);
   EXPECT_EQ(copy->read("b/empty"), "");
   EXPECT_EQ(copy->read("c/after"), "tail");
+}
+
+// Unchanged deflated entries are copied file to file (copy_file_range, hashed while copied, in
+// 8 MB pieces); stored ones and directories go through libzip. Both must come out intact, in an
+// archive whose digest is that of the file.
+TEST(ZipWriterDigest, RawCopiesOfLargeDeflatedAndStoredEntries) {
+  ScratchDir dir;
+  const fs::path made = dir.path() / "made.zip";
+  const std::string huge = randomBytes(19u << 20, 3);  // more than two raw-copy pieces
+  const std::string text(300'000, 'x');
+  {
+    int err = 0;
+    zip_t* za = zip_open(made.c_str(), ZIP_CREATE | ZIP_EXCL, &err);
+    ASSERT_NE(za, nullptr);
+    auto add = [&](const char* name, const std::string& data, int32_t method) {
+      zip_source_t* s = zip_source_buffer(za, data.data(), data.size(), 0);
+      const auto idx = zip_file_add(za, name, s, 0);
+      ASSERT_GE(idx, 0);
+      zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), method, 0);
+    };
+    ASSERT_GE(zip_dir_add(za, "d", 0), 0);
+    add("d/huge", huge, ZIP_CM_DEFLATE);
+    add("d/stored", text, ZIP_CM_STORE);
+    add("d/text", text, ZIP_CM_DEFLATE);
+    ASSERT_EQ(zip_close(za), 0);
+  }
+  const auto src = openModelZip(made, ArchiveLimits{});
+  EXPECT_TRUE(src->rawZipEntry("d/huge").has_value());
+  EXPECT_TRUE(src->rawZipEntry("d/text").has_value());
+  EXPECT_FALSE(src->rawZipEntry("d/stored").has_value());
+  EXPECT_FALSE(src->rawZipEntry("d/").has_value());
+
+  auto out = makeZipWriter(dir.path() / "out.zip");
+  out->addBytes("first", "before the copies");
+  for (const auto& e : src->entries()) {
+    if (e.isDir) {
+      out->addDirectory(e.path);
+    } else {
+      out->addUnchanged(e.path, *src);
+    }
+  }
+  out->addBytes("last", "after them");
+  const fs::path outPath = out->commit();
+  EXPECT_EQ(out->committedSha256(), fileSha256Hex(outPath));
+  const auto copy = openModelZip(outPath, ArchiveLimits{});
+  EXPECT_EQ(copy->read("d/huge"), huge);
+  EXPECT_EQ(copy->read("d/stored"), text);
+  EXPECT_EQ(copy->read("d/text"), text);
+  EXPECT_EQ(copy->read("first"), "before the copies");
+  EXPECT_EQ(copy->read("last"), "after them");
 }
 
 TEST(ZipWriterDigest, FailedCommitLeavesNothingAndNoDigest) {

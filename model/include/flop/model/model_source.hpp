@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,17 @@ struct SourceEntry {
   bool isDir = false;
 };
 
+// Where an unchanged entry's compressed bytes lie in a zip source (open file `fd`, owned by the
+// source), so they can be copied file to file without passing through libzip.
+struct RawZipEntry {
+  int fd = -1;
+  uint64_t dataOffset = 0;
+  uint64_t compSize = 0;
+  uint64_t size = 0;
+  uint32_t crc = 0;
+  int64_t mtime = 0;  // as libzip reports it (zip_stat)
+};
+
 class ModelSource {
  public:
   virtual ~ModelSource() = default;
@@ -33,6 +45,10 @@ class ModelSource {
   // For a zip: the archive handle and entry index, so unchanged entries can be copied raw.
   virtual struct zip* zipHandle() const { return nullptr; }
   virtual int64_t zipIndex(const std::string& /*path*/) const { return -1; }
+  // For a deflated entry of a zip: its compressed bytes in the file (see RawZipEntry).
+  virtual std::optional<RawZipEntry> rawZipEntry(const std::string& /*path*/) const {
+    return std::nullopt;
+  }
 };
 
 std::unique_ptr<ModelSource> openModelDir(const std::filesystem::path& dir);
