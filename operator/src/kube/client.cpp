@@ -98,10 +98,15 @@ http::Request Client::makeRequest(const std::string& method,
 
 http::Response Client::call(http::Request request, bool retryThrottled) const {
   for (int attempt = 0;; ++attempt) {
-    if (auto wait = limiter_->reserve(); wait > wait.zero()) std::this_thread::sleep_for(wait);
+    if (auto wait = limiter_->reserve(); wait > wait.zero()) {
+      spdlog::debug("client-side rate limit: waiting method={} wait_ms={}", request.method,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+      std::this_thread::sleep_for(wait);
+    }
     if (auto token = tokens_->token(); !token.empty())
       request.headers["authorization"] = "Bearer " + token;
     http::Response response;
+    const auto sent = std::chrono::steady_clock::now();
     try {
       response = transport_->send(request);
     } catch (const http::TransportError&) {
@@ -109,6 +114,10 @@ http::Response Client::call(http::Request request, bool retryThrottled) const {
       throw;
     }
     observe(request.method, std::to_string(response.status));
+    spdlog::trace(
+        "api call method={} url={} status={} duration_ms={:.1f}", request.method, request.url,
+        response.status,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
     if (response.status == 429 && retryThrottled && attempt < kThrottleRetries) {
       auto error = ApiError::fromResponse(request.method, request.url, response);
       auto delay = error.retryAfter().value_or(std::chrono::seconds(1));

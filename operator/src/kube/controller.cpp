@@ -100,6 +100,8 @@ void Controller::processOne(const std::string& key) {
     result = Result::error("reconcile threw a non-standard exception");
   }
   double seconds = duration<double>(steady_clock::now() - started).count();
+  spdlog::debug("reconciled controller={} object={} result={} duration_ms={:.1f}", name_, key,
+                static_cast<int>(result.kind), seconds * 1000);
   switch (result.kind) {
     case Result::Kind::Done:
       queue_.forget(key);

@@ -262,15 +262,18 @@ void Informer::runResync() {
   }
 }
 
-Informer& InformerFactory::informerFor(const ResourceRef& resource, CachedFields fields) {
+Informer& InformerFactory::informerFor(const ResourceRef& resource, CachedFields fields,
+                                       const std::string& labelSelector) {
   std::lock_guard lock(mutex_);
+  const auto& selector = labelSelector.empty() ? defaults_.labelSelector : labelSelector;
   for (auto& informer : informers_) {
-    if (informer->resource() != resource) continue;
+    if (informer->resource() != resource || informer->labelSelector() != selector) continue;
     if (fields == CachedFields::WholeObjects) informer->keepWholeObjects();
     return *informer;
   }
   InformerOptions options = defaults_;
   options.metadataOnly = fields == CachedFields::MetadataOnly;
+  options.labelSelector = selector;
   informers_.push_back(std::make_unique<Informer>(client_, resource, options));
   if (started_) informers_.back()->start();
   return *informers_.back();

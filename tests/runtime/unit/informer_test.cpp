@@ -288,3 +288,36 @@ TEST(InformerFactory, CachesWholeObjectsWhenAnyUserNeedsThem) {
   EXPECT_THROW(factory.informerFor(resources::statefulSets), flop::Error)
       << "too late to widen a started informer";
 }
+
+TEST(InformerFactory, ALabelSelectorGetsItsOwnInformer) {
+  auto fake = std::make_shared<FakeTransport>();
+  flop::kube::Client client(config(), fake);
+  flop::kube::InformerFactory factory(client);
+  auto& all = factory.informerFor(resources::pods, flop::kube::CachedFields::MetadataOnly);
+  auto& owned = factory.informerFor(resources::pods, flop::kube::CachedFields::WholeObjects,
+                                    "example.org/owner=x");
+  EXPECT_NE(&all, &owned) << "a narrower selector is a separate cache";
+  EXPECT_EQ(&factory.informerFor(resources::pods, flop::kube::CachedFields::WholeObjects,
+                                 "example.org/owner=x"),
+            &owned);
+  EXPECT_EQ(owned.labelSelector(), "example.org/owner=x");
+
+  const auto list = [](const char* name) {
+    return FakeTransport::json(
+        200, Json{{"metadata", {{"resourceVersion", "1"}}},
+                  {"items", {{{"metadata", {{"name", name}}}, {"spec", {{"nodeName", "n"}}}}}}});
+  };
+  fake->enqueue("GET", "/api/v1/pods", list("p"));
+  fake->enqueue("GET", "/api/v1/pods", list("q"));
+  factory.startAll();
+  flop::Cancellation never;
+  ASSERT_TRUE(factory.waitForSync(never, 5s));
+  factory.stopAll();
+  int selected = 0;
+  for (const auto& request : fake->requests("GET"))
+    if (request.url.find("labelSelector=example.org%2Fowner%3Dx") != std::string::npos) ++selected;
+  EXPECT_GE(selected, 1) << "the owned informer lists and watches with its selector";
+  EXPECT_EQ(all.store().size(), 1u);
+  EXPECT_EQ(owned.store().size(), 1u);
+  EXPECT_FALSE(all.store().list().front()->contains("spec")) << "metadata only";
+}

@@ -57,6 +57,7 @@ class Informer {
   // Turns metadataOnly off, for a user that reads whole objects (before start() only).
   void keepWholeObjects();
   const ResourceRef& resource() const { return resource_; }
+  const std::string& labelSelector() const { return options_.labelSelector; }
 
   void start();
   void stop();  // cancels the watches and joins; idempotent
@@ -97,13 +98,15 @@ class Informer {
 // soon as one of its users needs them.
 enum class CachedFields { WholeObjects, MetadataOnly };
 
-// Shares one informer per resource among controllers.
+// Shares one informer per (resource, label selector) among controllers. A label selector narrows
+// a large kind (Pods) to the objects one controller owns, so it can cache them whole.
 class InformerFactory {
  public:
   InformerFactory(const Client& client, InformerOptions defaults = {})
       : client_(client), defaults_(std::move(defaults)) {}
   Informer& informerFor(const ResourceRef& resource,
-                        CachedFields fields = CachedFields::WholeObjects);
+                        CachedFields fields = CachedFields::WholeObjects,
+                        const std::string& labelSelector = {});
   void startAll();
   void stopAll();
   bool allSynced() const;
