@@ -50,6 +50,12 @@ std::optional<std::chrono::milliseconds> sooner(std::optional<std::chrono::milli
   return std::min(*a, *b);
 }
 
+const ServerPod* findServerPod(const std::vector<ServerPod>& pods, const std::string& name) {
+  for (const auto& pod : pods)
+    if (pod.name == name) return &pod;
+  return nullptr;
+}
+
 void removeIfReason(api::FLClusterStatus& status, std::string_view type, std::string_view reason) {
   const auto* c = api::find_condition(status.conditions, type);
   if (c && c->reason == reason) api::remove_condition(status.conditions, type);
@@ -57,9 +63,13 @@ void removeIfReason(api::FLClusterStatus& status, std::string_view type, std::st
 
 }  // namespace
 
-Reconciler::Reconciler(const kube::Client& client, kube::Informer& clusters,
+Reconciler::Reconciler(const kube::Client& client, kube::Informer& clusters, kube::Informer& pods,
                        kube::EventRecorder& events, Options options)
-    : client_(client), clusters_(clusters), events_(events), options_(std::move(options)) {}
+    : client_(client),
+      clusters_(clusters),
+      pods_(pods),
+      events_(events),
+      options_(std::move(options)) {}
 
 kube::Result Reconciler::reconcile(const kube::Request& request) {
   try {
@@ -72,13 +82,7 @@ kube::Result Reconciler::reconcile(const kube::Request& request) {
 }
 
 kube::Result Reconciler::reconcileOnce(const kube::Request& request) {
-  if (!clusters_.store().get(request.key())) {
-    forget(request);
-    return kube::Result::done();
-  }
-  // Read through to the API server: the cache may not have our own last status write yet, and a
-  // stale resourceVersion would only buy a conflict.
-  auto fresh = client_.tryGet(kFLClusterResource, request.namespace_, request.name);
+  auto fresh = readCluster(request);
   if (!fresh) {
     forget(request);
     return kube::Result::done();
@@ -165,11 +169,11 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pa
   } else {
     forgetApplied(kube::resources::statefulSets, ns, names.servers);  // deleted: apply again
   }
-  kube::ListOptions podQuery;
-  podQuery.labelSelector = api::selector_string(serverSelector(cluster));
+  // Pods come from the cache: their events trigger a pass, so a stale copy only delays.
   std::int32_t existingPods = 0;
-  for (const auto& pod : client_.listAll(kube::resources::pods, ns, podQuery).items) {
-    if (auto server = serverPodFrom(pod, names.servers)) {
+  for (const auto& pod :
+       pods_.store().byIndex(kPodsByCluster, kube::ObjectKey{ns, cluster.metadata.name}.str())) {
+    if (auto server = serverPodFrom(*pod, names.servers)) {
       input.pods.push_back(*server);
       if (!server->terminating) ++existingPods;
     }
@@ -188,6 +192,7 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pa
   // call never changes children: pods move only once the scheduler has accepted).
   pass.status.selector = api::selector_string(serverSelector(cluster));
   applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
+  std::optional<Decision> called;  // an accepted scheduler call, reported after the children
   if (decision.call != SchedulerCall::None && scheduler) {
     summarise(pass.status, pass.generation, pass.now);
     writeStatus(pass);  // throws on conflict: nothing was called, the retry starts afresh
@@ -209,8 +214,9 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pa
     applyDecision(pass.status, decision, input.scheduler, existingPods, pass.generation, pass.now);
     if (outcome.accepted) {
       // The scheduler changes state before it answers: look again now so the pods follow at once
-      // (raise the set after /scaleout, lower it after a /scalein that is already READY).
-      report(pass, decision);
+      // (raise the set after /scaleout, lower it after a /scalein that is already READY). The
+      // call's Events wait until the children are applied: they are not on the critical path.
+      called = decision;
       input.operation = decision.operation;
       input.recordedServerNum = decision.recordedServerNum;
       input.scheduler = observeScheduler(pass, *scheduler);
@@ -240,11 +246,16 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pa
   applyChild(kube::resources::services, deviceService(cluster));
   if (auto hpa = horizontalPodAutoscaler(cluster)) {
     applyChild(kHpaResource, *hpa);
-  } else if (client_.tryGet(kHpaResource, ns, names.autoscaler)) {
-    client_.remove(kHpaResource, ns, names.autoscaler);  // autoscaling was turned off
+  } else {
+    removeChild(kHpaResource, ns, names.autoscaler);  // autoscaling may have been turned off
   }
   for (const auto& pod : decision.podsToDelete) client_.remove(kube::resources::pods, ns, pod);
+  if (called) report(pass, *called);
   pass.gates = registrationGateChanges(input.pods, input.scheduler);
+  std::erase_if(pass.gates, [&](const GateChange& change) {  // pods on their way out
+    const auto* pod = findServerPod(input.pods, change.pod);
+    return pod && pod->ordinal >= decision.setReplicas;
+  });
   report(pass, decision);
   recordServers(pass, input);
   return decision.requeueAfter;
@@ -338,6 +349,31 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileFate(Pass& pass) {
   return verdict.retryAfter;
 }
 
+std::optional<Json> Reconciler::readCluster(const kube::Request& request) {
+  const auto key = request.key();
+  auto cached = clusters_.store().get(key);
+  if (!cached) {
+    std::lock_guard lock(versionsMutex_);
+    knownVersions_.erase(key);
+    return std::nullopt;
+  }
+  {
+    std::lock_guard lock(versionsMutex_);
+    auto it = knownVersions_.find(key);
+    if (it != knownVersions_.end() && it->second == kube::resourceVersionOf(*cached))
+      return *cached;
+  }
+  // The cache is behind (our own last write) or ahead (someone else's) of what this process
+  // knows: read through to the API server once.
+  auto fresh = client_.tryGet(kFLClusterResource, request.namespace_, request.name);
+  std::lock_guard lock(versionsMutex_);
+  if (fresh)
+    knownVersions_[key] = kube::resourceVersionOf(*fresh);
+  else
+    knownVersions_.erase(key);
+  return fresh;
+}
+
 void Reconciler::writeStatus(Pass& pass) {
   Json wanted = pass.status;
   // An unchanged status is not written: every write is a watch event and another reconcile.
@@ -345,6 +381,8 @@ void Reconciler::writeStatus(Pass& pass) {
   Json object = pass.object;
   object["status"] = std::move(wanted);  // PUT: optional fields that became empty disappear
   pass.object = client_.updateStatus(kFLClusterResource, object);
+  std::lock_guard lock(versionsMutex_);
+  knownVersions_[kube::ObjectKey::of(pass.object).str()] = kube::resourceVersionOf(pass.object);
 }
 
 // A child whose desired JSON has not changed is re-applied only every kReapplyEvery, so a
@@ -367,6 +405,22 @@ void Reconciler::applyChild(const kube::ResourceRef& resource, const Json& objec
   std::lock_guard lock(appliedMutex_);
   applied_[key] = Applied{digest, now, out ? result : Json()};
   if (out) *out = std::move(result);
+}
+
+void Reconciler::removeChild(const kube::ResourceRef& resource, const std::string& ns,
+                             const std::string& name) {
+  const auto key = resource.plural + "/" + ns + "/" + name;
+  constexpr std::size_t kAbsent = 0;  // digest of "must not exist"
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(appliedMutex_);
+    auto it = applied_.find(key);
+    if (it != applied_.end() && it->second.digest == kAbsent && now - it->second.at < kReapplyEvery)
+      return;
+  }
+  client_.remove(resource, ns, name);  // false when already gone
+  std::lock_guard lock(appliedMutex_);
+  applied_[key] = Applied{kAbsent, now, Json()};
 }
 
 void Reconciler::forgetApplied(const kube::ResourceRef& resource, const std::string& ns,

@@ -11,8 +11,9 @@ namespace {
 using std::chrono::seconds;
 
 constexpr seconds kPollWhileBusy{5};
-// A scale in flight is watched closely: READY is only seen by asking the scheduler.
-constexpr std::chrono::milliseconds kPollWhileScaling{500};
+// A scale in flight is watched closely: READY is only seen by asking the scheduler (a pass
+// costs one StatefulSet GET besides the two scheduler calls).
+constexpr std::chrono::milliseconds kPollWhileScaling{200};
 constexpr seconds kPollWhenIdle{30};
 constexpr seconds kRetryAfterRejection{15};
 

@@ -111,7 +111,7 @@ TEST_F(ScalingTest, AcceptedScaleOutRaisesTheSetWithTheNewServerNum) {
   EXPECT_EQ(d.operation, in.operation);
   EXPECT_EQ(d.recordedServerNum, 4);
   EXPECT_FALSE(isTrue(d, "Stalled"));
-  EXPECT_EQ(d.requeueAfter, 500ms);  // READY is only seen by asking: poll closely while scaling
+  EXPECT_EQ(d.requeueAfter, 200ms);  // READY is only seen by asking: poll closely while scaling
 }
 
 TEST_F(ScalingTest, ScaleOutCompletesWhenReadyWithTheNewTotal) {
@@ -259,7 +259,7 @@ TEST_F(ScalingTest, DeadlineBoundary) {
   in.now = kT0 + 599s;
   auto d = decideScaling(in);
   EXPECT_FALSE(isTrue(d, "Stalled"));
-  EXPECT_EQ(d.requeueAfter, 500ms);
+  EXPECT_EQ(d.requeueAfter, 200ms);
   in.now = kT0 + 600s - 200ms;  // wake up exactly at the deadline
   d = decideScaling(in);
   EXPECT_FALSE(isTrue(d, "Stalled"));

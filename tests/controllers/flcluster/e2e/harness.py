@@ -119,7 +119,7 @@ class Operator:
                                       "--watch-namespaces", self.namespace,
                                       "--health-probe-bind-address", f"127.0.0.1:{health}",
                                       "--metrics-bind-address", f"127.0.0.1:{self.metrics_port}",
-                                      "--log-format", "text", "--log-level", "debug", *self.flags],
+                                      "--log-format", "text", "--log-level", os.environ.get("FLOP_E2E_LOG_LEVEL", "debug"), *self.flags],
                                      stdout=log, stderr=subprocess.STDOUT)
 
         def ready():

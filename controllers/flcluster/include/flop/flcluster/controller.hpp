@@ -43,10 +43,17 @@ struct Options {
   std::shared_ptr<ClusterMetrics> metrics;
 };
 
+// The label selector and index of the pods cache: every pod an FLCluster owns, filed by
+// "namespace/FLCluster name".
+std::string ownedPodsSelector();
+inline constexpr const char* kPodsByCluster = "flcluster";
+std::vector<std::string> podClusterKeys(const nlohmann::json& pod);
+
 class Reconciler : public kube::Reconciler {
  public:
-  Reconciler(const kube::Client& client, kube::Informer& clusters, kube::EventRecorder& events,
-             Options options);
+  // `pods` caches whole pods selected by ownedPodsSelector() and indexed by kPodsByCluster.
+  Reconciler(const kube::Client& client, kube::Informer& clusters, kube::Informer& pods,
+             kube::EventRecorder& events, Options options);
   kube::Result reconcile(const kube::Request& request) override;
 
  private:
@@ -63,6 +70,10 @@ class Reconciler : public kube::Reconciler {
                      const std::string& name);
   void applyChild(const kube::ResourceRef& resource, const nlohmann::json& object,
                   nlohmann::json* out = nullptr);
+  // Deletes a child that must not exist; confirmed at most every kReapplyEvery.
+  void removeChild(const kube::ResourceRef& resource, const std::string& ns,
+                   const std::string& name);
+  std::optional<kube::Json> readCluster(const kube::Request& request);
   std::optional<SchedulerEndpoint> schedulerEndpoint(Pass& pass);
   // nullopt (and the reason in `error`) when the management API did not answer as documented.
   std::optional<SchedulerView> observeScheduler(Pass& pass, SchedulerClient& client,
@@ -71,6 +82,7 @@ class Reconciler : public kube::Reconciler {
 
   const kube::Client& client_;
   kube::Informer& clusters_;
+  kube::Informer& pods_;
   kube::EventRecorder& events_;
   Options options_;
 
@@ -82,6 +94,10 @@ class Reconciler : public kube::Reconciler {
   };
   std::mutex appliedMutex_;
   std::map<std::string, Applied> applied_;
+  // resourceVersion of each FLCluster as this process last read or wrote it: a cached copy at
+  // that version is as fresh as a GET (an older one would only buy a conflict).
+  std::mutex versionsMutex_;
+  std::map<std::string, std::string> knownVersions_;
 };
 
 // Adds the FLCluster controller (and the informers it needs) to the manager.
