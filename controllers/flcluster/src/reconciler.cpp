@@ -299,8 +299,25 @@ std::optional<SchedulerView> Reconciler::observeScheduler(Pass& pass, SchedulerC
 
 std::optional<std::chrono::milliseconds> Reconciler::reconcileFate(Pass& pass) {
   const auto& fate = *pass.cluster.spec.fate;
-  const auto downSince = unreachableSince(pass.status, "FateFlowReachable");
   const auto url = fateFlowBaseUrl(fate.flow, pass.cluster.metadata.namespace_);
+  // Passes come far more often than probes are due (every 200 ms while a scale is in flight):
+  // until the next probe is due for the same spec, the conditions on record stand.
+  const auto key = kube::ObjectKey{pass.cluster.metadata.namespace_, pass.cluster.metadata.name};
+  {
+    std::lock_guard lock(probesMutex_);
+    auto it = nextProbes_.find(key.str());
+    if (it != nextProbes_.end() && it->second.generation == pass.generation &&
+        it->second.url == url && pass.now < it->second.due)
+      return std::chrono::ceil<std::chrono::milliseconds>(it->second.due - pass.now);
+  }
+  const auto requeue = probeFate(pass, url);
+  std::lock_guard lock(probesMutex_);
+  nextProbes_[key.str()] = NextProbe{url, pass.generation, pass.now + requeue};
+  return requeue;
+}
+
+std::chrono::milliseconds Reconciler::probeFate(Pass& pass, const std::string& url) {
+  const auto downSince = unreachableSince(pass.status, "FateFlowReachable");
   std::optional<api::FateAppCredentials> credentials;
   if (const auto secretName = fateAuthSecretName(pass.cluster)) {
     const auto secret =

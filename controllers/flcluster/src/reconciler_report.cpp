@@ -33,6 +33,12 @@ void Reconciler::updateRegistrationGates(const Pass& pass) {
 
 void Reconciler::forget(const kube::Request& request) {
   if (options_.metrics) options_.metrics->forget(request.namespace_, request.name);
+  {
+    std::lock_guard lock(probesMutex_);
+    nextProbes_.erase(request.key());
+  }
+  std::lock_guard lock(versionsMutex_);
+  knownVersions_.erase(request.key());
 }
 
 void Reconciler::recordServers(const Pass& pass, const ScalingInput& input) {

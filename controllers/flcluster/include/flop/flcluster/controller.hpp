@@ -61,6 +61,7 @@ class Reconciler : public kube::Reconciler {
   kube::Result reconcileOnce(const kube::Request& request);
   std::optional<std::chrono::milliseconds> reconcileMindSpore(Pass& pass);  // the requeue
   std::optional<std::chrono::milliseconds> reconcileFate(Pass& pass);
+  std::chrono::milliseconds probeFate(Pass& pass, const std::string& url);  // the next probe
   void forget(const kube::Request& request);
   void recordScaleResults(const Pass& pass, const Decision& decision);
   void recordServers(const Pass& pass, const ScalingInput& input);
@@ -98,6 +99,14 @@ class Reconciler : public kube::Reconciler {
   // that version is as fresh as a GET (an older one would only buy a conflict).
   std::mutex versionsMutex_;
   std::map<std::string, std::string> knownVersions_;
+  // When each FLCluster's FATE-Flow is due to be probed again (and for which spec).
+  struct NextProbe {
+    std::string url;
+    std::int64_t generation = 0;
+    Clock::time_point due;
+  };
+  std::mutex probesMutex_;
+  std::map<std::string, NextProbe> nextProbes_;
 };
 
 // Adds the FLCluster controller (and the informers it needs) to the manager.
