@@ -11,29 +11,13 @@ import string
 import subprocess
 import sys
 import tempfile
-import time
 
 SOURCE = os.environ.get("FLOP_SOURCE_DIR",
                         os.path.abspath(os.path.join(os.path.dirname(__file__), "../../../..")))
 DOUBLE = os.path.join(SOURCE, "tests/doubles/fateflow/fateflow_double.py")
 
-
-def kubectl(*args, check=True, stdin=None):
-    proc = subprocess.run(["kubectl", *args], capture_output=True, text=True, input=stdin)
-    if check and proc.returncode != 0:
-        raise RuntimeError("kubectl %s: %s" % (" ".join(args), proc.stderr.strip()))
-    return proc.stdout
-
-
-def wait_for(what, predicate, timeout=90.0, interval=0.25):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, last))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
+from e2e_common import kubectl, wait_for  # noqa: E402
 
 
 class FateFlowDouble:
@@ -134,7 +118,7 @@ class Scenario:
         self.operator.start()
 
     def apply(self, obj):
-        kubectl("apply", "-n", self.namespace, "-f", "-", stdin=json.dumps(obj))
+        kubectl("apply", "-n", self.namespace, "-f", "-", input_text=json.dumps(obj))
 
     def job_manifest(self, name, publish=False, dsl_version=2, run_policy=None):
         spec = {

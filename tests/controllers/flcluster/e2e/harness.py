@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import string
 import subprocess
 import sys
@@ -21,33 +20,8 @@ SOURCE = os.environ.get("FLOP_SOURCE_DIR", os.path.abspath(os.path.join(os.path.
 DOUBLE = os.path.join(SOURCE, "tests/doubles/scheduler/ms_scheduler_double.py")
 SERVER_LABEL = "app.kubernetes.io/component=server"
 
-
-def kubectl(*args, check=True, input_text=None):
-    proc = subprocess.run(["kubectl", *args], capture_output=True, text=True, input=input_text)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {proc.stderr.strip()}")
-    return proc.stdout
-
-
-def kubectl_json(*args):
-    return json.loads(kubectl(*args, "-o", "json"))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(what, predicate, timeout=90.0, interval=0.3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
+from e2e_common import free_port, kubectl, kubectl_json, wait_for  # noqa: E402
 
 
 class Namespace:

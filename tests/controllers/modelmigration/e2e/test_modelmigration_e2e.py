@@ -10,9 +10,9 @@ import json
 import os
 import random
 import signal
-import socket
 import string
 import subprocess
+import sys
 import time
 
 import pytest
@@ -24,12 +24,8 @@ STATE = os.path.join(os.environ.get("FLOP_CLUSTER_DIR", "/tmp"), "e2e-modelmigra
 NEW_MODEL_ID = "arbiter-100#guest-99#host-100#model"
 UNIFY_VERSION = "202006180930125432100"
 
-
-def kubectl(*args, check=True, input_text=None):
-    proc = subprocess.run(["kubectl", *args], capture_output=True, text=True, input=input_text)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {proc.stderr.strip()}")
-    return proc.stdout
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
+from e2e_common import free_port, kubectl, wait_for  # noqa: E402
 
 
 def apply(obj, ns=None):
@@ -39,23 +35,6 @@ def apply(obj, ns=None):
 
 def get_json(*args):
     return json.loads(kubectl("get", *args, "-o", "json"))
-
-
-def wait_for(what, predicate, timeout=120.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Operator:
