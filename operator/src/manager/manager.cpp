@@ -54,8 +54,11 @@ Manager::~Manager() {
 }
 
 void Manager::init(kube::Config config, std::shared_ptr<http::Transport> transport) {
+  if (options_.kubeApiQps) config.qps = *options_.kubeApiQps;
+  if (options_.kubeApiBurst) config.burst = *options_.kubeApiBurst;
   metrics_ = std::make_shared<PrometheusMetrics>();
-  spdlog::info("API server configured server={} source={}", config.server, config.source);
+  spdlog::info("API server configured server={} source={} qps={} burst={}", config.server,
+               config.source, config.qps, config.burst);
   client_ = std::make_unique<kube::Client>(
       std::move(config), std::move(transport),
       [metrics = metrics_](const std::string& method, const std::string& host,

@@ -25,6 +25,15 @@ int parsePositiveInt(const std::string& flag, const std::string& value) {
   return n;
 }
 
+double parseRate(const std::string& flag, const std::string& value) {
+  double rate = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), rate);
+  if (ec != std::errc() || p != value.data() + value.size() || !(rate >= 0) || rate > 1e6)
+    throw InvalidInput(flag,
+                       "expected requests per second >= 0 (0: no limit), got \"" + value + "\"");
+  return rate;
+}
+
 std::vector<std::string> splitList(const std::string& value) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -122,6 +131,9 @@ ManagerOptions parseFlags(const std::vector<std::string>& args) {
        {false, [&](auto& f, auto& v) { o.maxConcurrentReconciles = parsePositiveInt(f, v); }}},
       {"graceful-shutdown-timeout",
        {false, [&](auto& f, auto& v) { o.gracefulShutdownTimeout = parseDuration(f, v); }}},
+      {"kube-api-qps", {false, [&](auto& f, auto& v) { o.kubeApiQps = parseRate(f, v); }}},
+      {"kube-api-burst",
+       {false, [&](auto& f, auto& v) { o.kubeApiBurst = parsePositiveInt(f, v); }}},
       {"help", {true, [&](auto& f, auto& v) { o.help = parseBool(f, v); }}},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -175,6 +187,8 @@ std::string usage() {
   --log-format FORMAT                 text|json (default text)
   --max-concurrent-reconciles N       workers per controller (default 1)
   --graceful-shutdown-timeout D       bound on shutdown after SIGTERM (default 30s)
+  --kube-api-qps N                    client-side limit on API requests per second; 0: none (default 20)
+  --kube-api-burst N                  requests allowed at once above that rate (default 30)
 )";
 }
 

@@ -68,7 +68,10 @@ TEST(ManagerFlags, AllFlagsInBothSpellings) {
                        "--leader-election-id=fl-lock", "--watch-namespaces=a, b,,c",
                        "--log-level=debug", "--log-format", "json", "--max-concurrent-reconciles=4",
                        "--leader-election-lease-duration=4s", "--leader-election-renew-deadline=3s",
-                       "--leader-election-retry-period=500ms"});
+                       "--leader-election-retry-period=500ms", "--kube-api-qps=50.5",
+                       "--kube-api-burst", "80"});
+  EXPECT_EQ(o.kubeApiQps, 50.5);
+  EXPECT_EQ(o.kubeApiBurst, 80);
   EXPECT_EQ(*o.kubeconfig, "/tmp/kc");
   EXPECT_EQ(o.metricsBindAddress, "127.0.0.1:9090");
   EXPECT_TRUE(o.leaderElect);
@@ -87,6 +90,9 @@ TEST(ManagerFlags, BadValuesNameTheFlag) {
   EXPECT_NE(flagError({"--log-format=xml"}).find("--log-format"), std::string::npos);
   EXPECT_NE(flagError({"--max-concurrent-reconciles=0"}).find("positive integer"),
             std::string::npos);
+  EXPECT_NE(flagError({"--kube-api-qps=-1"}).find("--kube-api-qps: expected requests per second"),
+            std::string::npos);
+  EXPECT_NE(flagError({"--kube-api-burst=0"}).find("--kube-api-burst"), std::string::npos);
   EXPECT_NE(flagError({"--metrics-bind-address=localhost"}).find("--metrics-bind-address"),
             std::string::npos);
   EXPECT_NE(flagError({"--metrics-bind-address=:99999"}).find("invalid port"), std::string::npos);

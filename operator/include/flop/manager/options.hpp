@@ -22,6 +22,8 @@ struct ManagerOptions {
   std::string logFormat = "text";                   // --log-format=json|text
   int maxConcurrentReconciles = 1;                  // --max-concurrent-reconciles
   std::chrono::milliseconds gracefulShutdownTimeout{30'000};  // --graceful-shutdown-timeout
+  std::optional<double> kubeApiQps;  // --kube-api-qps (0 = no client-side limit); default 20
+  std::optional<int> kubeApiBurst;   // --kube-api-burst; default 30
   bool help = false;
 };
 
