@@ -37,6 +37,7 @@ constexpr const char* kUsageText = R"(usage:
   fl-model verify MODEL [--sha256 HEX]
   fl-model migrate -c MIGRATE_CONF --model PATH [--role ROLE --party-id ID] [--output-dir DIR]
                    [--format zip|dir] [--compat 1.5|1.9] [--version NEW_VERSION]
+                   [--digest sha256|none]
   fl-model pack DIR --out ZIP
   fl-model unpack ZIP --out DIR
   fl-model import --flow URL -c IMPORT_CONF [--auth-dir DIR]
@@ -178,7 +179,7 @@ int cmdVerify(const Args& a) {
 int cmdMigrate(const Args& a) {
   allowOnly(a,
             {"--conf", "--model", "--role", "--party-id", "--output-dir", "--format", "--compat",
-             "--version"},
+             "--version", "--digest"},
             0);
   const auto confPath = need(a, "--conf");
   const auto request = flop::model::parseMigrateRequest(readText(confPath), confPath);
@@ -191,6 +192,9 @@ int cmdMigrate(const Args& a) {
   o.compat = opt(a, "--compat").value_or("1.9");
   if (o.compat != "1.5" && o.compat != "1.9") throw UsageError("--compat must be 1.5 or 1.9");
   o.version = opt(a, "--version");
+  const auto digest = opt(a, "--digest").value_or("none");
+  if (digest != "sha256" && digest != "none") throw UsageError("--digest must be sha256 or none");
+  o.digest = digest == "sha256";
   o.onlyRole = opt(a, "--role");
   if (auto id = opt(a, "--party-id"))
     o.onlyPartyId = static_cast<int64_t>(toCount("--party-id", *id));

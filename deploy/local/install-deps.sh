@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build clang clang-format libclang-rt-14-dev pkg-config ccache
   # libraries (cpprestsdk needs OpenSSL and Boost linked explicitly)
   libcpprest-dev libboost-system-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libzip-dev zipcmp zipmerge ziptool
+  libisal-dev
   prometheus-cpp-dev libspdlog-dev libfmt-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev
   # control plane, tests and packaging checks

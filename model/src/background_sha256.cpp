@@ -37,7 +37,7 @@ void BackgroundSha256::start(int fd) {
 }
 
 void BackgroundSha256::addBytes(const char* data, uint64_t len) {
-  if (len == 0) return;
+  if (len == 0 || !thread_.joinable()) return;
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return queuedBytes_ < kMaxQueuedBytes || stopping_; });
   jobs_.push_back({0, len, std::string(data, len)});
@@ -46,7 +46,7 @@ void BackgroundSha256::addBytes(const char* data, uint64_t len) {
 }
 
 void BackgroundSha256::addFileRange(uint64_t offset, uint64_t len) {
-  if (len == 0) return;
+  if (len == 0 || !thread_.joinable()) return;
   std::lock_guard lock(mutex_);
   if (!jobs_.empty() && jobs_.back().bytes.empty() &&
       jobs_.back().offset + jobs_.back().len == offset) {
@@ -62,6 +62,7 @@ void BackgroundSha256::waitIdle(std::unique_lock<std::mutex>& lock) {
 }
 
 void BackgroundSha256::restart() {
+  if (!thread_.joinable()) return;
   std::unique_lock lock(mutex_);
   jobs_.clear();
   queuedBytes_ = 0;
@@ -71,6 +72,8 @@ void BackgroundSha256::restart() {
 }
 
 std::string BackgroundSha256::finish(int& error) {
+  error = 0;
+  if (!thread_.joinable()) return {};
   std::unique_lock lock(mutex_);
   waitIdle(lock);
   error = error_;

@@ -23,6 +23,7 @@ class BackgroundSha256 {
   BackgroundSha256& operator=(const BackgroundSha256&) = delete;
 
   // Starts a new digest of the file open as `fd` (readable; it must stay open until finish()).
+  // Until then (and when never started) the calls below do nothing and finish() gives "".
   void start(int fd);
   // The next bytes of the file. Waits while too much is queued, so memory stays bounded.
   void addBytes(const char* data, uint64_t len);

@@ -50,10 +50,8 @@ std::string MigrateOutcome::resultJson() const {
       d["model_version"] = newModelVersion;
       d["path"] = p.output.string();
       d["import_conf"] = p.importConf.string();
-      if (!p.sha256.empty()) {
-        d["sha256"] = p.sha256;
-        d["bytes"] = p.bytes;
-      }
+      if (!p.sha256.empty()) d["sha256"] = p.sha256;
+      if (p.bytes > 0) d["bytes"] = p.bytes;
     }
     d["source"] = p.sourceLayout;
     detail[p.role][id] = d;
@@ -98,7 +96,7 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
                               layout);
     out.sourceLayout = layout.describe();
     if (options.format == OutputFormat::Zip) {
-      writer = makeZipWriter(finalOutput);
+      writer = makeZipWriter(finalOutput, 1, options.digest);
     } else {
       fs::create_directories(finalOutput.parent_path());
       writer = makeDirWriter(finalOutput);
@@ -142,7 +140,7 @@ PartyOutcome migrateCopy(const MigrateRequest& request, const PartyCopy& copy,
     out.output = finalOutput;
     out.importConf = importConf;
     if (options.format == OutputFormat::Zip) {
-      // The operator records the artifact's digest and size (the transfer step checks them).
+      // The operator records the artifact's digest (it asks for one) and size.
       out.sha256 = writer->committedSha256();
       out.bytes = fs::file_size(finalOutput);
       // FATE 1.5.2-1.8 write a `.sha1` sidecar; 1.9+ do not.

@@ -151,7 +151,8 @@ zip_source_t* openBufferedFileSource(const fs::path& path, zip_error_t* error) {
   return src;
 }
 
-HashingFileSink::HashingFileSink(fs::path path) : path_(std::move(path)) {
+HashingFileSink::HashingFileSink(fs::path path, bool digest)
+    : path_(std::move(path)), digestWanted_(digest) {
   zip_error_init(&error_);
 }
 
@@ -267,7 +268,7 @@ void HashingFileSink::beginWrite() {
   expected_.reset();
   rawHeader_.reset();
   guess_.clear();
-  hasher_.start(fd_);
+  if (digestWanted_) hasher_.start(fd_);
   digest_.clear();
   buffer_.clear();
   buffer_.reserve(kBufferBytes);

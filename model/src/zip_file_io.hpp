@@ -44,7 +44,8 @@ zip_source_t* openBufferedFileSource(const std::filesystem::path& path, zip_erro
 // over: slower, never wrong).
 class HashingFileSink {
  public:
-  explicit HashingFileSink(std::filesystem::path path);
+  // `digest`: compute the sha256 (else sha256() stays empty and no thread runs).
+  HashingFileSink(std::filesystem::path path, bool digest);
   ~HashingFileSink();
   HashingFileSink(const HashingFileSink&) = delete;
   HashingFileSink& operator=(const HashingFileSink&) = delete;
@@ -86,6 +87,7 @@ class HashingFileSink {
   void checkRewrite(const char* data, uint64_t len);
 
   std::filesystem::path path_;
+  bool digestWanted_ = true;
   int fd_ = -1;
   int readFd_ = -1;  // reading back (ZIP_SOURCE_OPEN/READ), which libzip requires support for
   uint64_t readPos_ = 0;

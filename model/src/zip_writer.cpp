@@ -13,6 +13,7 @@
 #include "flop/model/output_writer.hpp"
 
 #include <spdlog/spdlog.h>
+#include "isal_deflate.hpp"
 #include "zip_file_io.hpp"
 
 namespace flop::model {
@@ -36,16 +37,39 @@ void refuseExisting(const fs::path& destination) {
   }
 }
 
-// A libzip source whose data is produced piece by piece while libzip reads it (during
-// zip_close); only the current piece is held.
+// A libzip source whose data is produced piece by piece and deflated here (ISA-L, much faster
+// than the zlib libzip would use) when libzip first asks about the entry, during zip_close:
+// libzip then copies the deflated bytes as they are. Only the entry's compressed bytes are held,
+// and only until libzip has written them.
 struct LazySource {
   std::function<ChunkProducer()> open;
-  ChunkProducer producer;
-  std::string data;
+  bool deflated = false;
+  std::string compressed;
+  uint64_t compressedSize = 0;
+  uint64_t size = 0;
+  uint32_t crc = 0;
+  time_t mtime = 0;
   size_t offset = 0;
-  bool finished = false;
   std::string error;  // first exception message
   zip_error_t zerr;
+
+  void deflate() {
+    if (deflated) return;
+    IsalDeflater deflater;
+    auto producer = open();
+    std::string piece;
+    for (bool more = true; more;) {
+      piece.clear();
+      more = producer(piece);
+      deflater.add(piece, !more);
+    }
+    compressed = deflater.takeCompressed();
+    compressedSize = compressed.size();
+    size = deflater.size();
+    crc = deflater.crc();
+    mtime = std::time(nullptr);
+    deflated = true;
+  }
 };
 
 zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
@@ -53,31 +77,30 @@ zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source
   try {
     switch (cmd) {
       case ZIP_SOURCE_OPEN:
-        s->producer = s->open();
-        s->data.clear();
+        s->deflate();
         s->offset = 0;
-        s->finished = false;
         return 0;
       case ZIP_SOURCE_READ: {
-        while (s->offset == s->data.size() && !s->finished) {
-          s->data.clear();
-          s->offset = 0;
-          s->finished = !s->producer(s->data);
-        }
-        const size_t n = std::min<size_t>(len, s->data.size() - s->offset);
-        std::memcpy(out, s->data.data() + s->offset, n);
+        const size_t n = std::min<size_t>(len, s->compressed.size() - s->offset);
+        std::memcpy(out, s->compressed.data() + s->offset, n);
         s->offset += n;
         return static_cast<zip_int64_t>(n);
       }
       case ZIP_SOURCE_CLOSE:
-        s->producer = nullptr;
-        s->data = std::string();
+        s->compressed = std::string();  // written: only the sizes and CRC are still asked for
         return 0;
       case ZIP_SOURCE_STAT: {
+        s->deflate();
         auto* st = static_cast<zip_stat_t*>(out);
         zip_stat_init(st);
-        st->mtime = std::time(nullptr);
-        st->valid |= ZIP_STAT_MTIME;
+        st->size = s->size;
+        st->comp_size = s->compressedSize;
+        st->crc = s->crc;
+        st->comp_method = ZIP_CM_DEFLATE;
+        st->encryption_method = ZIP_EM_NONE;
+        st->mtime = s->mtime;
+        st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD |
+                     ZIP_STAT_ENCRYPTION_METHOD | ZIP_STAT_MTIME;
         return sizeof(zip_stat_t);
       }
       case ZIP_SOURCE_ERROR:
@@ -101,10 +124,10 @@ zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source
 
 class ZipWriter final : public OutputWriter {
  public:
-  ZipWriter(fs::path destination, int level)
+  ZipWriter(fs::path destination, int level, bool digest)
       : destination_(std::move(destination)),
         temp_(temporaryBeside(destination_)),
-        sink_(temp_),
+        sink_(temp_, digest),
         level_(level) {
     refuseExisting(destination_);
     zip_error_t ze;
@@ -124,14 +147,81 @@ class ZipWriter final : public OutputWriter {
     if (!committed_) fs::remove(temp_, ec);
   }
 
+  // Entries copied file to file are written first (libzip writes in the order entries are
+  // added), so where each lands is known in advance; everything else is added at commit.
   void addDirectory(const std::string& path) override {
-    if (zip_dir_add(za_, path.substr(0, path.size() - 1).c_str(), ZIP_FL_ENC_UTF_8) < 0) {
-      fail(path);
-    }
+    deferred_.push_back([this, path] {
+      if (zip_dir_add(za_, path.substr(0, path.size() - 1).c_str(), ZIP_FL_ENC_UTF_8) < 0) {
+        fail(path);
+      }
+    });
   }
   void addBytes(const std::string& path, std::string bytes) override {
     // libzip reads the buffer at close time; keep it alive until then.
     auto& kept = kept_.emplace_back(std::move(bytes));
+    deferred_.push_back([this, path, &kept] { addBuffer(path, kept); });
+  }
+  void addStreamed(const std::string& path, std::function<ChunkProducer()> open) override {
+    auto& lazy = lazy_.emplace_back(std::make_unique<LazySource>());
+    lazy->open = std::move(open);
+    deferred_.push_back([this, path, source = lazy.get()] { addLazy(path, *source); });
+  }
+  void addUnchanged(const std::string& path, const ModelSource& source) override {
+    const auto index = source.zipIndex(path);
+    if (source.zipHandle() == nullptr || index < 0) {
+      addBytes(path, source.read(path));
+      return;
+    }
+    // A deflated entry's compressed bytes are copied file to file by the sink, at once; any
+    // other entry by libzip (start 0, length -1: the compressed data, not recompressed).
+    if (const auto raw = source.rawZipEntry(path)) {
+      addRaw(path, *raw);
+      return;
+    }
+    deferred_.push_back([this, path, &source, index] {
+      zip_source_t* src =
+          zip_source_zip(za_, source.zipHandle(), static_cast<zip_uint64_t>(index), 0, 0, -1);
+      if (!src) fail(path);
+      if (zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8) < 0) {
+        zip_source_free(src);
+        fail(path);
+      }
+    });
+  }
+  fs::path commit() override {
+    for (auto& add : deferred_) add();
+    deferred_.clear();
+    return close();
+  }
+  std::string committedSha256() const override { return committed_ ? sink_.sha256() : ""; }
+
+ private:
+  // A raw entry's data is copied with copy_file_range, which is fastest when source and output
+  // offsets agree modulo the page size (each output page then comes from one source page, not
+  // two). A padding extra field in the local header (as zipalign does; readers skip unknown
+  // fields) moves the data there. The offset is predicted from the entries before it, all raw;
+  // a wrong prediction would cost speed, never correctness.
+  void addRaw(const std::string& path, const RawZipEntry& raw) {
+    constexpr uint64_t kPage = 4096, kLocalHeader = 30, kFieldHeader = 4;
+    constexpr zip_uint16_t kPaddingFieldId = 0xD935;  // the id zipalign uses for its padding
+    zip_source_t* src = sink_.rawCopySource(za_, raw);
+    if (!src) fail(path);
+    const auto idx = zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+      zip_source_free(src);
+      fail(path);
+    }
+    const uint64_t base = rawEnd_ + kLocalHeader + path.size() + kFieldHeader;
+    const uint64_t pad = (raw.dataOffset % kPage + kPage - base % kPage) % kPage;
+    const std::vector<zip_uint8_t> zeros(pad, 0);
+    if (zip_file_extra_field_set(za_, static_cast<zip_uint64_t>(idx), kPaddingFieldId,
+                                 ZIP_EXTRA_FIELD_NEW, zeros.data(), static_cast<zip_uint16_t>(pad),
+                                 ZIP_FL_LOCAL) < 0) {
+      fail(path);
+    }
+    rawEnd_ = base + pad + raw.compSize;
+  }
+  void addBuffer(const std::string& path, const std::string& kept) {
     zip_source_t* src = zip_source_buffer(za_, kept.data(), kept.size(), 0);
     if (!src) fail(path);
     const auto idx = zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8);
@@ -142,39 +232,17 @@ class ZipWriter final : public OutputWriter {
     zip_set_file_compression(za_, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE,
                              static_cast<zip_uint32_t>(level_));
   }
-  void addStreamed(const std::string& path, std::function<ChunkProducer()> open) override {
-    auto& lazy = lazy_.emplace_back(std::make_unique<LazySource>());
-    lazy->open = std::move(open);
-    zip_error_init(&lazy->zerr);
-    zip_source_t* src = zip_source_function(za_, lazyCallback, lazy.get());
+  void addLazy(const std::string& path, LazySource& lazy) {
+    zip_error_init(&lazy.zerr);
+    zip_source_t* src = zip_source_function(za_, lazyCallback, &lazy);
     if (!src) fail(path);
     const auto idx = zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8);
     if (idx < 0) {
       zip_source_free(src);
       fail(path);
     }
-    zip_set_file_compression(za_, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE,
-                             static_cast<zip_uint32_t>(level_));
   }
-  void addUnchanged(const std::string& path, const ModelSource& source) override {
-    const auto index = source.zipIndex(path);
-    if (source.zipHandle() == nullptr || index < 0) {
-      addBytes(path, source.read(path));
-      return;
-    }
-    // A deflated entry's compressed bytes are copied file to file by the sink; any other
-    // entry by libzip (start 0, length -1: the compressed data, not recompressed).
-    const auto raw = source.rawZipEntry(path);
-    zip_source_t* src =
-        raw ? sink_.rawCopySource(za_, *raw)
-            : zip_source_zip(za_, source.zipHandle(), static_cast<zip_uint64_t>(index), 0, 0, -1);
-    if (!src) fail(path);
-    if (zip_file_add(za_, path.c_str(), src, ZIP_FL_ENC_UTF_8) < 0) {
-      zip_source_free(src);
-      fail(path);
-    }
-  }
-  fs::path commit() override {
+  fs::path close() {
     if (zip_close(za_) != 0) {
       std::string msg = zip_strerror(za_);
       for (const auto& l : lazy_) {
@@ -194,9 +262,6 @@ class ZipWriter final : public OutputWriter {
     committed_ = true;
     return destination_;
   }
-  std::string committedSha256() const override { return committed_ ? sink_.sha256() : ""; }
-
- private:
   [[noreturn]] void fail(const std::string& path) {
     throw Error(temp_.string() + ": adding '" + path + "' failed: " + zip_strerror(za_));
   }
@@ -207,6 +272,8 @@ class ZipWriter final : public OutputWriter {
   zip_t* za_ = nullptr;
   std::deque<std::string> kept_;
   std::vector<std::unique_ptr<LazySource>> lazy_;
+  std::vector<std::function<void()>> deferred_;  // entries added at commit, after the raw ones
+  uint64_t rawEnd_ = 0;                          // where the raw entries written so far end
   bool committed_ = false;
 };
 
@@ -272,8 +339,9 @@ void OutputWriter::addGenerated(const std::string& path, std::function<std::stri
   });
 }
 
-std::unique_ptr<OutputWriter> makeZipWriter(const fs::path& destination, int deflateLevel) {
-  return std::make_unique<ZipWriter>(destination, deflateLevel);
+std::unique_ptr<OutputWriter> makeZipWriter(const fs::path& destination, int deflateLevel,
+                                            bool digest) {
+  return std::make_unique<ZipWriter>(destination, deflateLevel, digest);
 }
 
 std::unique_ptr<OutputWriter> makeDirWriter(const fs::path& destination) {

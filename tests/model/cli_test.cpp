@@ -76,7 +76,7 @@ TEST(Cli, ServingExampleMigratesVerifiesAndRoundTrips) {
   testing::writeFile(d.path() / "migrate_model.json", pyDumps(conf));
   fs::create_directories(d.path() / "out");
   const auto r = run("migrate -c " + q(d.path() / "migrate_model.json") + " --model " + q(cache) +
-                     " --output-dir " + q(d.path() / "out"));
+                     " --output-dir " + q(d.path() / "out") + " --digest sha256");
   ASSERT_EQ(r.exitCode, 0) << r.out;
   const auto res = nlohmann::json::parse(r.out);
   EXPECT_EQ(res["retcode"], 0);
@@ -91,6 +91,19 @@ TEST(Cli, ServingExampleMigratesVerifiesAndRoundTrips) {
     EXPECT_EQ(detail["sha256"], sha256Hex(testing::readFile(path))) << role;
     EXPECT_EQ(detail["bytes"], fs::file_size(path)) << role;
   }
+  // Without --digest the same migration reports no digest; its archive verifies.
+  fs::create_directories(d.path() / "plain");
+  const auto plain = run("migrate -c " + q(d.path() / "migrate_model.json") + " --model " +
+                         q(cache) + " --output-dir " + q(d.path() / "plain"));
+  ASSERT_EQ(plain.exitCode, 0) << plain.out;
+  const auto plainDetail = nlohmann::json::parse(plain.out)["data"]["detail"]["guest"]["9999"];
+  EXPECT_FALSE(plainDetail.contains("sha256")) << plain.out;
+  EXPECT_EQ(plainDetail["bytes"], fs::file_size(plainDetail["path"].get<std::string>()));
+  EXPECT_EQ(run("verify " + q(plainDetail["path"].get<std::string>())).exitCode, 0);
+  EXPECT_NE(run("migrate -c " + q(d.path() / "migrate_model.json") + " --model " + q(cache) +
+                " --output-dir " + q(d.path() / "plain") + " --digest md5")
+                .exitCode,
+            0);
 
   const auto v = run("verify " + q(zip));
   EXPECT_EQ(v.exitCode, 0) << v.out;

@@ -252,7 +252,7 @@ json buildMigrateJob(const MigrationJobContext& context, const PartyMigration& p
       context, party, Step::Migrate, attempt,
       json::array({"migrate", "-c", conf, "--model", sourceArchivePath(context, party), "--role",
                    party.role, "--party-id", std::to_string(party.sourcePartyId), "--output-dir",
-                   migratedDir(), "--format", "zip", "--compat", compat}));
+                   migratedDir(), "--format", "zip", "--digest", "sha256", "--compat", compat}));
   container(job)["volumeMounts"].push_back(
       {{"name", "migrate-conf"}, {"mountPath", paths::kConfig}, {"readOnly", true}});
   volumes(job).push_back({{"name", "migrate-conf"},

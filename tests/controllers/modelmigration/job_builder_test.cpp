@@ -143,7 +143,7 @@ TEST(MigrateJob, RunsFlModelMigrateOnTheWorkspaceCopy) {
                          "/workspace/guest#9999#arbiter-10000#guest-9999#host-10000#model_"
                          "202006171904247702041.zip",
                          "--role", "guest", "--party-id", "9999", "--output-dir", "/workspace",
-                         "--format", "zip", "--compat", "1.9"}));
+                         "--format", "zip", "--digest", "sha256", "--compat", "1.9"}));
   const json& volume = job["spec"]["template"]["spec"]["volumes"].back();
   EXPECT_EQ(volume["configMap"]["name"], "seed-migrate-conf");
   EXPECT_THROW(buildMigrateJob(seedContext(), kGuest, 1, "2.0"), InvalidInput);

@@ -21,6 +21,7 @@ struct MigrateOptions {
   std::optional<std::string> version;   // --version, used when no unify_model_version
   std::optional<std::string> onlyRole;  // --role
   std::optional<int64_t> onlyPartyId;   // --party-id (the OLD id, as in execute_party)
+  bool digest = false;                  // --digest sha256: each output zip's sha256 in detail
   ArchiveLimits limits;
 };
 
@@ -40,7 +41,7 @@ struct PartyOutcome {
   std::string partyModelId;  // {role}#{new_party_id}#{new_model_id}
   std::filesystem::path output;
   std::filesystem::path importConf;
-  std::string sha256;        // of the output zip (empty for --format dir)
+  std::string sha256;        // of the output zip (empty for --format dir or without --digest)
   uint64_t bytes = 0;        // size of the output zip (0 for --format dir)
   std::string sourceLayout;  // what was found
 };
