@@ -51,6 +51,7 @@ if ((quick == 0)); then
   cmake --build --preset asan -j "$jobs" --target $asan_targets
   asan_regex="^($(grep -v '^fl-model$' <<<"$asan_targets" | paste -sd'|'))\\."
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
     run_ctest --test-dir "$root/build-asan" -L unit -R "$asan_regex" -j "$jobs" --output-on-failure --timeout 900
 
   phase "sanitizers: TSan (runtime unit tests)"
