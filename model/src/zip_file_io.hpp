@@ -23,6 +23,13 @@ struct IoFailure {
   int sysErrno;
 };
 
+// For a libzip source callback whose data is already deflated (libzip then writes it as it is):
+// the ZIP_SOURCE_STAT answer, and the ZIP_SOURCE_SUPPORTS one (open, read, close, stat, error,
+// free).
+zip_int64_t statDeflated(void* stat, uint64_t size, uint64_t compressedSize, uint32_t crc,
+                         time_t mtime);
+zip_int64_t deflatedSourceSupports();
+
 // A read-only, seekable source over `path`; nullptr (with `error` set) when it cannot be opened.
 // The caller owns the result until it hands it to libzip (zip_open_from_source).
 zip_source_t* openBufferedFileSource(const std::filesystem::path& path, zip_error_t* error);

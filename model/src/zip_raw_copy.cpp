@@ -75,19 +75,9 @@ zip_int64_t rawCallback(void* userdata, void* data, zip_uint64_t len, zip_source
     }
     case ZIP_SOURCE_CLOSE:
       return 0;
-    case ZIP_SOURCE_STAT: {
-      auto* st = static_cast<zip_stat_t*>(data);
-      zip_stat_init(st);
-      st->size = r->entry.size;
-      st->comp_size = r->entry.compSize;
-      st->crc = r->entry.crc;
-      st->comp_method = ZIP_CM_DEFLATE;
-      st->encryption_method = ZIP_EM_NONE;
-      st->mtime = static_cast<time_t>(r->entry.mtime);
-      st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD |
-                   ZIP_STAT_ENCRYPTION_METHOD | ZIP_STAT_MTIME;
-      return sizeof(zip_stat_t);
-    }
+    case ZIP_SOURCE_STAT:
+      return statDeflated(data, r->entry.size, r->entry.compSize, r->entry.crc,
+                          static_cast<time_t>(r->entry.mtime));
     case ZIP_SOURCE_ERROR:
       return zip_error_to_data(&r->error, data, len);
     case ZIP_SOURCE_FREE:
@@ -95,9 +85,7 @@ zip_int64_t rawCallback(void* userdata, void* data, zip_uint64_t len, zip_source
       delete r;
       return 0;
     case ZIP_SOURCE_SUPPORTS:
-      return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                            ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                            static_cast<zip_source_cmd_t>(-1));
+      return deflatedSourceSupports();
     default:
       zip_error_set(&r->error, ZIP_ER_OPNOTSUPP, 0);
       return -1;
@@ -105,6 +93,27 @@ zip_int64_t rawCallback(void* userdata, void* data, zip_uint64_t len, zip_source
 }
 
 }  // namespace
+
+zip_int64_t statDeflated(void* stat, uint64_t size, uint64_t compressedSize, uint32_t crc,
+                         time_t mtime) {
+  auto* st = static_cast<zip_stat_t*>(stat);
+  zip_stat_init(st);
+  st->size = size;
+  st->comp_size = compressedSize;
+  st->crc = crc;
+  st->comp_method = ZIP_CM_DEFLATE;
+  st->encryption_method = ZIP_EM_NONE;
+  st->mtime = mtime;
+  st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD |
+               ZIP_STAT_ENCRYPTION_METHOD | ZIP_STAT_MTIME;
+  return sizeof(zip_stat_t);
+}
+
+zip_int64_t deflatedSourceSupports() {
+  return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                        ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                        static_cast<zip_source_cmd_t>(-1));
+}
 
 zip_source_t* HashingFileSink::rawCopySource(zip_t* za, const RawZipEntry& entry) {
   auto* r = new RawCopy{this, entry, 0, {}};

@@ -89,28 +89,15 @@ zip_int64_t lazyCallback(void* userdata, void* out, zip_uint64_t len, zip_source
       case ZIP_SOURCE_CLOSE:
         s->compressed = std::string();  // written: only the sizes and CRC are still asked for
         return 0;
-      case ZIP_SOURCE_STAT: {
+      case ZIP_SOURCE_STAT:
         s->deflate();
-        auto* st = static_cast<zip_stat_t*>(out);
-        zip_stat_init(st);
-        st->size = s->size;
-        st->comp_size = s->compressedSize;
-        st->crc = s->crc;
-        st->comp_method = ZIP_CM_DEFLATE;
-        st->encryption_method = ZIP_EM_NONE;
-        st->mtime = s->mtime;
-        st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD |
-                     ZIP_STAT_ENCRYPTION_METHOD | ZIP_STAT_MTIME;
-        return sizeof(zip_stat_t);
-      }
+        return statDeflated(out, s->size, s->compressedSize, s->crc, s->mtime);
       case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&s->zerr, out, len);
       case ZIP_SOURCE_FREE:
         return 0;
       case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                              static_cast<zip_source_cmd_t>(-1));
+        return deflatedSourceSupports();
       default:
         zip_error_set(&s->zerr, ZIP_ER_OPNOTSUPP, 0);
         return -1;
