@@ -16,6 +16,7 @@
 
 #include "fake_cluster.hpp"
 #include "flop/http/cpprest_transport.hpp"
+#include "flop/modelmigration/naming.hpp"
 #include "flop/modelmigration/reconciler.hpp"
 #include "local_job_runner.hpp"
 
@@ -318,6 +319,8 @@ TEST(JobsReallyWork, SeedMigrationJobsRunLocallyAndImportIntoFateFlow) {
     const std::string path = party["artifact"].value("path", "");
     EXPECT_TRUE(path.ends_with("/" + expectedName)) << party.dump();
     EXPECT_TRUE(fs::exists(path)) << path;
+    // The migrate Job asks fl-model for the digest; status records the archive's own.
+    EXPECT_EQ(party["artifact"].value("sha256", ""), sha256Hex(readFile(path))) << party.dump();
   }
   fs::remove_all(root);
 }
