@@ -1,6 +1,7 @@
 #include "flop/model/message_dict.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -8,11 +9,13 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
+#include "boosting_tree.pb.h"
 #include "flop/model/pyjson.hpp"
 
 namespace flop::model {
 
 namespace gp = google::protobuf;
+namespace buf = com::webank::ai::fate::core::mlmodel::buffer;
 
 namespace {
 
@@ -138,7 +141,8 @@ struct PyJsonWriter::TypeInfo {
   std::vector<size_t> unsetOrder;
 };
 
-PyJsonWriter::PyJsonWriter(const KnownJsonNames* known) : known_(known) {}
+PyJsonWriter::PyJsonWriter(const KnownJsonNames* known, bool generatedFastPaths)
+    : known_(known), generatedFastPaths_(generatedFastPaths) {}
 PyJsonWriter::~PyJsonWriter() = default;
 
 const PyJsonWriter::TypeInfo& PyJsonWriter::info(const gp::Message& m) {
@@ -265,7 +269,99 @@ std::vector<size_t> PyJsonWriter::emissionOrder(const gp::Message& m) {
   return order;
 }
 
+// A SecureBoost sidecar is hundreds of thousands of NodeParams; reflection was a quarter of a
+// migration's CPU. The same rules through the generated accessors: present = not the default
+// (doubles by their bits, as protobuf's proto3 presence does, so -0.0 is present), present fields
+// by number, then absent ones in declaration order; keys and the field filter from TypeInfo.
+bool PyJsonWriter::appendGenerated(std::string& out, const gp::Message& m) {
+  if (m.GetDescriptor() != buf::NodeParam::descriptor()) return false;
+  const auto* node = dynamic_cast<const buf::NodeParam*>(&m);
+  if (node == nullptr) return false;
+  const auto& n = *node;
+  if (nodeParamInfo_ == nullptr) nodeParamInfo_ = &info(m);
+  const auto& t = *nodeParamInfo_;
+  auto present = [&n](int number) {
+    switch (number) {
+      case buf::NodeParam::kIdFieldNumber:
+        return n.id() != 0;
+      case buf::NodeParam::kSitenameFieldNumber:
+        return !n.sitename().empty();
+      case buf::NodeParam::kFidFieldNumber:
+        return n.fid() != 0;
+      case buf::NodeParam::kBidFieldNumber:
+        return std::bit_cast<uint64_t>(n.bid()) != 0;
+      case buf::NodeParam::kWeightFieldNumber:
+        return std::bit_cast<uint64_t>(n.weight()) != 0;
+      case buf::NodeParam::kIsLeafFieldNumber:
+        return n.is_leaf();
+      case buf::NodeParam::kLeftNodeidFieldNumber:
+        return n.left_nodeid() != 0;
+      case buf::NodeParam::kRightNodeidFieldNumber:
+        return n.right_nodeid() != 0;
+      case buf::NodeParam::kMissingDirFieldNumber:
+        return n.missing_dir() != 0;
+      case buf::NodeParam::kMoWeightFieldNumber:
+        return n.mo_weight_size() > 0;
+    }
+    return false;
+  };
+  auto value = [&n, &out](int number) {
+    switch (number) {
+      case buf::NodeParam::kIdFieldNumber:
+        return appendInt(out, n.id());
+      case buf::NodeParam::kSitenameFieldNumber:
+        return appendPyString(out, n.sitename());
+      case buf::NodeParam::kFidFieldNumber:
+        return appendInt(out, n.fid());
+      case buf::NodeParam::kBidFieldNumber:
+        return appendDouble(out, n.bid());
+      case buf::NodeParam::kWeightFieldNumber:
+        return appendDouble(out, n.weight());
+      case buf::NodeParam::kIsLeafFieldNumber:
+        out += n.is_leaf() ? "true" : "false";
+        return;
+      case buf::NodeParam::kLeftNodeidFieldNumber:
+        return appendInt(out, n.left_nodeid());
+      case buf::NodeParam::kRightNodeidFieldNumber:
+        return appendInt(out, n.right_nodeid());
+      case buf::NodeParam::kMissingDirFieldNumber:
+        return appendInt(out, n.missing_dir());
+      case buf::NodeParam::kMoWeightFieldNumber:
+        out += '[';
+        for (int i = 0; i < n.mo_weight_size(); ++i) {
+          if (i) out += ", ";
+          appendDouble(out, n.mo_weight(i));
+        }
+        out += ']';
+        return;
+    }
+  };
+  const size_t count = t.byNumber.size();
+  uint32_t presentMask = 0;  // NodeParam has 10 fields
+  bool first = true;
+  out += '{';
+  for (size_t i = 0; i < count; ++i) {
+    const int number = t.byNumber[i]->number();
+    if (!present(number)) continue;
+    presentMask |= 1u << i;
+    if (!first) out += ", ";
+    first = false;
+    out += t.keyByNumber[i];
+    value(number);
+  }
+  for (const auto i : t.unsetOrder) {
+    if (presentMask & (1u << i)) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += t.keyByNumber[i];
+    value(t.byNumber[i]->number());
+  }
+  out += '}';
+  return true;
+}
+
 void PyJsonWriter::appendMessage(std::string& out, const gp::Message& m) {
+  if (generatedFastPaths_ && appendGenerated(out, m)) return;
   const auto& t = info(m);
   const auto* r = t.reflection;
   const size_t n = t.byNumber.size();

@@ -31,7 +31,9 @@ std::string messageToPyJson(const google::protobuf::Message& message,
 // type (field order, escaped keys), so one writer is meant for one document; not thread-safe.
 class PyJsonWriter {
  public:
-  explicit PyJsonWriter(const KnownJsonNames* known = nullptr);
+  // `generatedFastPaths`: write SecureBoost's NodeParam through its generated accessors (the
+  // same output; off only to compare the two in tests).
+  explicit PyJsonWriter(const KnownJsonNames* known = nullptr, bool generatedFastPaths = true);
   ~PyJsonWriter();
   PyJsonWriter(const PyJsonWriter&) = delete;
   PyJsonWriter& operator=(const PyJsonWriter&) = delete;
@@ -52,8 +54,11 @@ class PyJsonWriter {
   void appendScalar(std::string& out, const google::protobuf::Message& m,
                     const google::protobuf::Reflection* r,
                     const google::protobuf::FieldDescriptor* f, int index);
+  bool appendGenerated(std::string& out, const google::protobuf::Message& m);
 
   const KnownJsonNames* known_;
+  bool generatedFastPaths_;
+  const TypeInfo* nodeParamInfo_ = nullptr;  // info() of NodeParam, looked up once
   std::map<const google::protobuf::Descriptor*, std::unique_ptr<TypeInfo>> types_;
 };
 
