@@ -269,6 +269,45 @@ std::vector<size_t> PyJsonWriter::emissionOrder(const gp::Message& m) {
   return order;
 }
 
+namespace {
+
+// MessageToDict's order: present fields by number, then the fields it writes when absent, in
+// declaration order. `present(i)` and `value(i)` take an index into `t.byNumber`.
+template <typename Info, typename Present, typename Value>
+void appendInDictOrder(std::string& out, const Info& t, Present present, Value value) {
+  const size_t n = t.byNumber.size();
+  // Presence of each field, on the stack for the usual small message.
+  constexpr size_t kSmall = 64;
+  bool small[kSmall];
+  std::vector<char> large(n > kSmall ? n : 0);
+  auto seen = [&](size_t i) -> bool { return n > kSmall ? large[i] : small[i]; };
+  bool first = true;
+  out += '{';
+  for (size_t i = 0; i < n; ++i) {
+    const bool s = present(i);
+    if (n > kSmall) {
+      large[i] = s;
+    } else {
+      small[i] = s;
+    }
+    if (!s) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += t.keyByNumber[i];
+    value(i);
+  }
+  for (const auto i : t.unsetOrder) {
+    if (seen(i)) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += t.keyByNumber[i];
+    value(i);
+  }
+  out += '}';
+}
+
+}  // namespace
+
 // A SecureBoost sidecar is hundreds of thousands of NodeParams; reflection was a quarter of a
 // migration's CPU. The same rules through the generated accessors: present = not the default
 // (doubles by their bits, as protobuf's proto3 presence does, so -0.0 is present), present fields
@@ -336,27 +375,9 @@ bool PyJsonWriter::appendGenerated(std::string& out, const gp::Message& m) {
         return;
     }
   };
-  const size_t count = t.byNumber.size();
-  uint32_t presentMask = 0;  // NodeParam has 10 fields
-  bool first = true;
-  out += '{';
-  for (size_t i = 0; i < count; ++i) {
-    const int number = t.byNumber[i]->number();
-    if (!present(number)) continue;
-    presentMask |= 1u << i;
-    if (!first) out += ", ";
-    first = false;
-    out += t.keyByNumber[i];
-    value(number);
-  }
-  for (const auto i : t.unsetOrder) {
-    if (presentMask & (1u << i)) continue;
-    if (!first) out += ", ";
-    first = false;
-    out += t.keyByNumber[i];
-    value(t.byNumber[i]->number());
-  }
-  out += '}';
+  appendInDictOrder(
+      out, t, [&](size_t i) { return present(t.byNumber[i]->number()); },
+      [&](size_t i) { value(t.byNumber[i]->number()); });
   return true;
 }
 
@@ -364,35 +385,9 @@ void PyJsonWriter::appendMessage(std::string& out, const gp::Message& m) {
   if (generatedFastPaths_ && appendGenerated(out, m)) return;
   const auto& t = info(m);
   const auto* r = t.reflection;
-  const size_t n = t.byNumber.size();
-  // Presence of each field, on the stack for the usual small message.
-  constexpr size_t kSmall = 64;
-  bool small[kSmall];
-  std::vector<char> large(n > kSmall ? n : 0);
-  auto present = [&](size_t i) -> bool { return n > kSmall ? large[i] : small[i]; };
-  bool first = true;
-  out += '{';
-  for (size_t i = 0; i < n; ++i) {
-    const bool s = isSet(m, r, t.byNumber[i]);
-    if (n > kSmall) {
-      large[i] = s;
-    } else {
-      small[i] = s;
-    }
-    if (!s) continue;
-    if (!first) out += ", ";
-    first = false;
-    out += t.keyByNumber[i];
-    appendField(out, m, r, t.byNumber[i]);
-  }
-  for (const auto i : t.unsetOrder) {
-    if (present(i)) continue;
-    if (!first) out += ", ";
-    first = false;
-    out += t.keyByNumber[i];
-    appendField(out, m, r, t.byNumber[i]);
-  }
-  out += '}';
+  appendInDictOrder(
+      out, t, [&](size_t i) { return isSet(m, r, t.byNumber[i]); },
+      [&](size_t i) { appendField(out, m, r, t.byNumber[i]); });
 }
 
 namespace {

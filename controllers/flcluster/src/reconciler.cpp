@@ -50,12 +50,6 @@ std::optional<std::chrono::milliseconds> sooner(std::optional<std::chrono::milli
   return std::min(*a, *b);
 }
 
-const ServerPod* findServerPod(const std::vector<ServerPod>& pods, const std::string& name) {
-  for (const auto& pod : pods)
-    if (pod.name == name) return &pod;
-  return nullptr;
-}
-
 void removeIfReason(api::FLClusterStatus& status, std::string_view type, std::string_view reason) {
   const auto* c = api::find_condition(status.conditions, type);
   if (c && c->reason == reason) api::remove_condition(status.conditions, type);
@@ -251,11 +245,7 @@ std::optional<std::chrono::milliseconds> Reconciler::reconcileMindSpore(Pass& pa
   }
   for (const auto& pod : decision.podsToDelete) client_.remove(kube::resources::pods, ns, pod);
   if (called) report(pass, *called);
-  pass.gates = registrationGateChanges(input.pods, input.scheduler);
-  std::erase_if(pass.gates, [&](const GateChange& change) {  // pods on their way out
-    const auto* pod = findServerPod(input.pods, change.pod);
-    return pod && pod->ordinal >= decision.setReplicas;
-  });
+  pass.gates = registrationGateChanges(input.pods, input.scheduler, decision.setReplicas);
   report(pass, decision);
   recordServers(pass, input);
   return decision.requeueAfter;
@@ -412,7 +402,7 @@ void Reconciler::applyChild(const kube::ResourceRef& resource, const Json& objec
   {
     std::lock_guard lock(appliedMutex_);
     auto it = applied_.find(key);
-    if (it != applied_.end() && it->second.digest == digest &&
+    if (it != applied_.end() && !it->second.absent && it->second.digest == digest &&
         now - it->second.at < kReapplyEvery) {
       if (out) *out = it->second.result;
       return;
@@ -427,17 +417,15 @@ void Reconciler::applyChild(const kube::ResourceRef& resource, const Json& objec
 void Reconciler::removeChild(const kube::ResourceRef& resource, const std::string& ns,
                              const std::string& name) {
   const auto key = resource.plural + "/" + ns + "/" + name;
-  constexpr std::size_t kAbsent = 0;  // digest of "must not exist"
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(appliedMutex_);
     auto it = applied_.find(key);
-    if (it != applied_.end() && it->second.digest == kAbsent && now - it->second.at < kReapplyEvery)
-      return;
+    if (it != applied_.end() && it->second.absent && now - it->second.at < kReapplyEvery) return;
   }
   client_.remove(resource, ns, name);  // false when already gone
   std::lock_guard lock(appliedMutex_);
-  applied_[key] = Applied{kAbsent, now, Json()};
+  applied_[key] = Applied{0, now, Json(), true};
 }
 
 void Reconciler::forgetApplied(const kube::ResourceRef& resource, const std::string& ns,

@@ -54,7 +54,8 @@ std::optional<ServerPod> serverPodFrom(const nlohmann::json& pod, const std::str
 }
 
 std::vector<GateChange> registrationGateChanges(const std::vector<ServerPod>& pods,
-                                                const std::optional<SchedulerView>& scheduler) {
+                                                const std::optional<SchedulerView>& scheduler,
+                                                std::int32_t setReplicas) {
   std::vector<GateChange> changes;
   if (!scheduler) return changes;
   const auto state = scheduler->state;
@@ -62,7 +63,7 @@ std::vector<GateChange> registrationGateChanges(const std::vector<ServerPod>& po
       state != ClusterState::NodeTimeout)
     return changes;
   for (const auto& pod : pods) {
-    if (pod.terminating) continue;
+    if (pod.terminating || pod.ordinal >= setReplicas) continue;
     bool registered = false;
     for (const auto& node : scheduler->nodes)
       if (node.role == "SERVER" && node.nodeId == pod.name) registered = node.alive.value_or(true);

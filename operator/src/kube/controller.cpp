@@ -100,30 +100,31 @@ void Controller::processOne(const std::string& key) {
     result = Result::error("reconcile threw a non-standard exception");
   }
   double seconds = duration<double>(steady_clock::now() - started).count();
-  spdlog::debug("reconciled controller={} object={} result={} duration_ms={:.1f}", name_, key,
-                static_cast<int>(result.kind), seconds * 1000);
+  const char* outcome = "success";  // the metric's result label
   switch (result.kind) {
     case Result::Kind::Done:
       queue_.forget(key);
-      options_.metrics->reconciled(name_, "success", seconds);
       break;
     case Result::Kind::Requeue:
       queue_.addRateLimited(key);
-      options_.metrics->reconciled(name_, "requeue", seconds);
+      outcome = "requeue";
       break;
     case Result::Kind::RequeueAfter:
       queue_.forget(key);
       queue_.addAfter(key, result.after);
-      options_.metrics->reconciled(name_, "requeue_after", seconds);
+      outcome = "requeue_after";
       break;
     case Result::Kind::Error:
       spdlog::error("reconcile failed controller={} object={} retries={} error={}", name_, key,
                     queue_.numRequeues(key), result.message);
       queue_.addRateLimited(key);
-      options_.metrics->reconciled(name_, "error", seconds);
+      outcome = "error";
       options_.metrics->reconcileError(name_);
       break;
   }
+  options_.metrics->reconciled(name_, outcome, seconds);
+  spdlog::debug("reconciled controller={} object={} result={} duration_ms={:.1f}", name_, key,
+                outcome, seconds * 1000);
 }
 
 }  // namespace flop::kube

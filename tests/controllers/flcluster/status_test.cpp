@@ -53,6 +53,7 @@ TEST(RegistrationGates, FollowTheSchedulersSettledViewOnly) {
   auto server = [](const std::string& name, std::optional<bool> gate, bool terminating = false) {
     ServerPod p;
     p.name = name;
+    p.ordinal = name.back() - '0';
     p.running = true;
     p.registeredGate = gate;
     p.terminating = terminating;
@@ -67,16 +68,18 @@ TEST(RegistrationGates, FollowTheSchedulersSettledViewOnly) {
                       {"s-2", 2, "SERVER", true},
                       {"sched", 0, "SCHEDULER", true}}};
   // s-0 registered, s-1 dead, s-2 unchanged, s-3 terminating: left alone.
-  EXPECT_EQ(registrationGateChanges(pods, view),
+  EXPECT_EQ(registrationGateChanges(pods, view, 4),
             (std::vector<GateChange>{{"s-0", true}, {"s-1", false}}));
+  // The set is being lowered to 1: s-1 and up are scaled in, their gates no longer matter.
+  EXPECT_EQ(registrationGateChanges(pods, view, 1), (std::vector<GateChange>{{"s-0", true}}));
   view.state = ClusterState::Starting;
   view.nodes = {{"s-2", 0, "SERVER", std::nullopt}};  // 1.5: no "alive" field
-  EXPECT_EQ(registrationGateChanges(pods, view),
+  EXPECT_EQ(registrationGateChanges(pods, view, 4),
             (std::vector<GateChange>{{"s-0", false}, {"s-1", false}}));
   // A scale in flight lists a partial live table; an unreachable scheduler says nothing.
   view.state = ClusterState::ScaleOut;
-  EXPECT_TRUE(registrationGateChanges(pods, view).empty());
-  EXPECT_TRUE(registrationGateChanges(pods, std::nullopt).empty());
+  EXPECT_TRUE(registrationGateChanges(pods, view, 4).empty());
+  EXPECT_TRUE(registrationGateChanges(pods, std::nullopt, 4).empty());
 }
 
 TEST(StatusRoundTrip, ScaleRecordSurvivesAWriteAndARead) {

@@ -92,6 +92,7 @@ class Reconciler : public kube::Reconciler {
     std::size_t digest = 0;
     std::chrono::steady_clock::time_point at;
     nlohmann::json result;  // kept where the caller reads the applied object back
+    bool absent = false;    // removeChild(): confirmed deleted, not applied
   };
   std::mutex appliedMutex_;
   std::map<std::string, Applied> applied_;

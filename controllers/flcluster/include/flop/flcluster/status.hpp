@@ -24,8 +24,10 @@ struct GateChange {
   bool registered = false;
   bool operator==(const GateChange&) const = default;
 };
+// Pods at ordinal `setReplicas` or above are being scaled in and are left alone too.
 std::vector<GateChange> registrationGateChanges(const std::vector<ServerPod>& pods,
-                                                const std::optional<SchedulerView>& scheduler);
+                                                const std::optional<SchedulerView>& scheduler,
+                                                std::int32_t setReplicas);
 
 std::optional<ScaleRecord> scaleRecordFrom(const api::FLClusterStatus& status);
 std::optional<std::string> rankZeroNodeFrom(const api::FLClusterStatus& status);
